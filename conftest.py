@@ -1,0 +1,8 @@
+"""Test-wide settings: notebooks run in fast mode with TensorFlow's logs quieted."""
+
+import os
+
+os.environ.setdefault("COURSE_FAST", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("MPLBACKEND", "Agg")

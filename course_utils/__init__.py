@@ -1,0 +1,24 @@
+"""Helpers for the TensorFlow generative-models course: set-up, data, plots, training, metrics."""
+
+from course_utils.config import (
+    GITHUB_REPO,
+    artefact_dir,
+    colab_badge,
+    colab_url,
+    data_dir,
+    fast_or,
+    is_fast,
+)
+from course_utils.runtime import setup
+
+__all__ = [
+    "GITHUB_REPO",
+    "artefact_dir",
+    "colab_badge",
+    "colab_url",
+    "data_dir",
+    "fast_or",
+    "is_fast",
+    "setup",
+]
+__version__ = "0.1.0"

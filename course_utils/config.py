@@ -1,0 +1,70 @@
+"""Project-wide constants and paths: the one repository constant, run mode, data and artefact folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The one place that names the public repository; badges and links are built from it.
+GITHUB_REPO = "tf-generative-course/course"
+GITHUB_BRANCH = "main"
+NOTEBOOK_FOLDER = "notebooks"
+
+FAST_ENV = "COURSE_FAST"
+DATA_ENV = "COURSE_DATA_DIR"
+
+
+def colab_url(notebook_name: str) -> str:
+    """Return the "Open in Colab" address of a notebook in this repository's notebook folder."""
+    name = Path(notebook_name).name
+    return (
+        f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/"
+        f"{GITHUB_BRANCH}/{NOTEBOOK_FOLDER}/{name}"
+    )
+
+
+def colab_badge(notebook_name: str) -> str:
+    """Return the Markdown "Open in Colab" badge of a notebook."""
+    return (
+        "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+        f"({colab_url(notebook_name)})"
+    )
+
+
+def pip_install_target() -> str:
+    """Return the pip requirement that installs the helper package from the repository."""
+    return f"course_utils @ git+https://github.com/{GITHUB_REPO}@{GITHUB_BRANCH}"
+
+
+def is_fast() -> bool:
+    """True when the course runs in fast mode (``COURSE_FAST=1``)."""
+    return os.environ.get(FAST_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def fast_or(full, fast):
+    """Return ``fast`` in fast mode and ``full`` otherwise: ``EPOCHS = fast_or(50, 2)``."""
+    return fast if is_fast() else full
+
+
+def project_root() -> Path:
+    """The checkout this package runs from, or the working directory when it is installed elsewhere."""
+    candidates = [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[1]]
+    for folder in candidates:
+        if (folder / "pyproject.toml").is_file() and (folder / "course_utils").is_dir():
+            return folder
+    return Path.cwd()
+
+
+def data_dir() -> Path:
+    """Dataset cache: ``$COURSE_DATA_DIR`` if set, else ``data/`` in the project."""
+    configured = os.environ.get(DATA_ENV)
+    folder = Path(configured).expanduser() if configured else project_root() / "data"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def artefact_dir(notebook: str) -> Path:
+    """The gitignored folder where a notebook writes checkpoints, GIFs, samples and models."""
+    folder = project_root() / "artefacts" / Path(notebook).stem
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
