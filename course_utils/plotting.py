@@ -88,3 +88,28 @@ def plot_history(history, keys: Sequence[str] | None = None, title: str | None =
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_gan_curves(history, title: str | None = None):
+    """Two panels from a GAN history: the losses, and D(x) / D(G(z)) with the 0.5 line.
+
+    Expects the keys the course's GAN models log: ``g_loss``, ``d_loss`` and, when present,
+    ``d_real`` / ``d_fake`` (mean discriminator probability on real and generated batches).
+    """
+    import matplotlib.pyplot as plt
+
+    curves = getattr(history, "history", history)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.5))
+    plot_history(curves, [k for k in ("d_loss", "g_loss") if k in curves], "losses", ax=left)
+    probes = [k for k in ("d_real", "d_fake") if k in curves]
+    if probes:
+        plot_history(curves, probes, "D(x) and D(G(z))", ax=right)
+        right.axhline(0.5, color="grey", linestyle=":", label="0.5: cannot tell")
+        right.set_ylim(0, 1)
+        right.legend()
+    else:
+        right.axis("off")
+    if title:
+        fig.suptitle(title)
+    plt.tight_layout()
+    return fig

@@ -1,0 +1,56 @@
+"""What a notebook leaves behind for measurement outside it: samples and metric values."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from course_utils.config import is_fast
+from course_utils.data.arrays import TANH_RANGE, ValueRange, to_uint8
+
+
+def _atomic_write_bytes(path: Path, payload: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".part")
+    with os.fdopen(handle, "wb") as out:
+        out.write(payload)
+    os.replace(temp, path)
+
+
+def save_samples(images, folder: Path, value_range: ValueRange = TANH_RANGE,
+                 name: str = "samples.npz") -> Path:
+    """Save generated images as uint8 (N, H, W, C) in ``folder/name`` (key ``images``)."""
+    pixels = np.asarray(images)
+    if pixels.dtype != np.uint8:
+        pixels = to_uint8(pixels, value_range)
+    if pixels.ndim == 3:
+        pixels = pixels[..., None]
+    path = Path(folder) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
+    os.close(handle)
+    np.savez_compressed(temp, images=pixels, fast_mode=np.array(is_fast()))
+    os.replace(temp, path)
+    print(f"Saved {len(pixels):,} samples to {path}")
+    return path
+
+
+def load_samples(path: Path) -> np.ndarray:
+    """Read samples written by :func:`save_samples` (uint8 NHWC)."""
+    with np.load(path) as archive:
+        return archive["images"]
+
+
+def write_metrics(folder: Path, values: dict, name: str = "metrics.json") -> Path:
+    """Merge ``values`` (name → number) into ``folder/metrics.json``; the first key is the headline."""
+    path = Path(folder) / name
+    current = json.loads(path.read_text()) if path.is_file() else {}
+    current.update({key: (float(value) if isinstance(value, int | float | np.number) else value)
+                    for key, value in values.items()})
+    current["mode"] = "fast" if is_fast() else "full"
+    _atomic_write_bytes(path, json.dumps(current, indent=2).encode())
+    return path

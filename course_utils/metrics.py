@@ -1,0 +1,229 @@
+"""Sample-quality numbers the notebooks assert on.
+
+Images are judged by the penultimate-layer features of a small convolutional network trained on
+the *real* dataset (trained once, cached under ``data/classifiers/``). Labelled sets (MNIST,
+Fashion-MNIST, CIFAR-10) use a class classifier; unlabelled sets (emoji, image folders) use a
+rotation classifier (predict 0°, 90°, 180° or 270°), which still learns shape features.
+On these features: Fréchet distance (FD, the FID formula), kernel inception distance (KID) and a
+classifier score (the inception-score formula). For 2-D toys: modes covered, high-quality share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from course_utils.config import data_dir, fast_or
+from course_utils.data.arrays import TANH_RANGE, ImageData, ValueRange, to_range
+
+FEATURE_LAYER = "features"
+
+
+# ---------- distances between feature sets (NumPy only, unit-tested) ----------
+
+def _sqrtm_trace(cov_a: np.ndarray, cov_b: np.ndarray) -> float:
+    """Tr sqrt(A B) for symmetric PSD A, B, via sqrt(A) B sqrt(A) (symmetric, so eigh is stable)."""
+    values, vectors = np.linalg.eigh(cov_a)
+    root_a = (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+    middle = root_a @ cov_b @ root_a
+    return float(np.sum(np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, None))))
+
+
+def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
+    """‖μa − μb‖² + Tr(Σa + Σb − 2 (Σa Σb)^½) between two feature sets (rows are samples)."""
+    a = np.asarray(features_a, dtype=np.float64)
+    b = np.asarray(features_b, dtype=np.float64)
+    mean_gap = float(np.sum((a.mean(0) - b.mean(0)) ** 2))
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    return max(0.0, mean_gap + float(np.trace(cov_a) + np.trace(cov_b)) - 2 * _sqrtm_trace(cov_a, cov_b))
+
+
+def kernel_distance(features_a: np.ndarray, features_b: np.ndarray, subsets: int = 10,
+                    subset_size: int = 500, seed: int = 0) -> float:
+    """KID: unbiased MMD² with the kernel (x·y / d + 1)³, averaged over random subsets."""
+    rng = np.random.default_rng(seed)
+    a = np.asarray(features_a, dtype=np.float64)
+    b = np.asarray(features_b, dtype=np.float64)
+    size = min(subset_size, len(a), len(b))
+    dim = a.shape[1]
+    total = 0.0
+    for _ in range(subsets):
+        x = a[rng.choice(len(a), size, replace=False)]
+        y = b[rng.choice(len(b), size, replace=False)]
+        k_xx = (x @ x.T / dim + 1) ** 3
+        k_yy = (y @ y.T / dim + 1) ** 3
+        k_xy = (x @ y.T / dim + 1) ** 3
+        off = size * (size - 1)
+        total += ((k_xx.sum() - np.trace(k_xx)) / off + (k_yy.sum() - np.trace(k_yy)) / off
+                  - 2 * k_xy.mean())
+    return float(total / subsets)
+
+
+def classifier_score_from_probs(probs: np.ndarray) -> float:
+    """exp(E_x KL(p(y|x) ‖ p(y))): high when samples are confidently classified and diverse."""
+    probs = np.clip(np.asarray(probs, dtype=np.float64), 1e-12, 1.0)
+    marginal = probs.mean(axis=0, keepdims=True)
+    return float(np.exp(np.mean(np.sum(probs * (np.log(probs) - np.log(marginal)), axis=1))))
+
+
+# ---------- 2-D toys ----------
+
+def ring_metrics(samples: np.ndarray, centres: np.ndarray, std: float,
+                 min_fraction: float = 0.01) -> dict:
+    """Modes covered and share of high-quality samples for a mixture of Gaussians.
+
+    A sample is high quality when it lies within 3σ of its nearest centre; a mode is covered when
+    at least ``min_fraction`` of all samples are high-quality samples of that mode.
+    """
+    samples = np.asarray(samples, dtype=np.float64)
+    distances = np.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=2)
+    nearest = distances.argmin(axis=1)
+    good = distances.min(axis=1) <= 3 * std
+    counts = np.bincount(nearest[good], minlength=len(centres))
+    covered = int(np.sum(counts >= max(1, min_fraction * len(samples))))
+    return {"modes_covered": covered, "high_quality": float(good.mean()),
+            "per_mode": counts.tolist()}
+
+
+def sparsity(arrays) -> float:
+    """Fraction of exactly-zero entries over a list of arrays (or one array)."""
+    if isinstance(arrays, np.ndarray):
+        arrays = [arrays]
+    zeros = sum(int(np.sum(np.asarray(a) == 0)) for a in arrays)
+    total = sum(int(np.asarray(a).size) for a in arrays)
+    return zeros / total
+
+
+# ---------- the feature network ----------
+
+def _build_classifier(image_shape: tuple[int, ...], classes: int):
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(image_shape)
+    x = inputs
+    for filters in (32, 64, 128):
+        x = layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu")(x)
+        x = layers.BatchNormalization()(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    features = layers.Dense(128, activation="relu", name=FEATURE_LAYER)(x)
+    outputs = layers.Dense(classes, activation="softmax", name="probabilities")(features)
+    return keras.Model(inputs, outputs, name="feature_classifier")
+
+
+def _rotations(images: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    turns = rng.integers(0, 4, size=len(images))
+    rotated = np.stack([np.rot90(image, k) for image, k in zip(images, turns)])
+    return rotated, turns
+
+
+@dataclass
+class FeatureNet:
+    """The trained feature network of one dataset and how it was judged."""
+
+    model: object
+    task: str  # "classes" or "rotation"
+    test_accuracy: float
+
+
+def feature_net(data: ImageData, verbose: bool = True) -> FeatureNet:
+    """Train (or load from ``data/classifiers``) the feature network of ``data``."""
+    import keras
+
+    labelled = data.class_names != ()
+    task = "classes" if labelled else "rotation"
+    epochs = fast_or(5, 2)
+    limit = fast_or(None, 6000)
+    train_x = data.x_train[:limit]
+    name = data.name.split(" ")[0]
+    tag = f"{name}-{len(data.x_train)}-{data.image_shape[0]}px-{task}-e{epochs}-n{len(train_x)}"
+    path = data_dir() / "classifiers" / f"{tag}.keras"
+    rng = np.random.default_rng(0)
+    if labelled:
+        test_x, test_y = data.x_test, data.y_test
+        train_y = data.y_train[:limit]
+    else:
+        train_x, train_y = _rotations(train_x, rng)
+        test_x, test_y = _rotations(data.x_test, rng)
+    test_x = to_range(test_x, (0.0, 1.0))
+    if path.is_file():
+        model = keras.models.load_model(path)
+        source = f"cached {path.name}"
+    else:
+        model = _build_classifier(data.image_shape, 10 if labelled else 4)
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        if verbose:
+            print(f"Training the {task} feature network on {len(train_x):,} real images "
+                  f"({epochs} epochs); cached afterwards in {path.parent} …")
+        model.fit(to_range(train_x, (0.0, 1.0)), train_y, epochs=epochs, batch_size=128,
+                  verbose=0)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        model.save(path)
+        source = "trained now"
+    _, accuracy = model.evaluate(test_x, test_y, batch_size=512, verbose=0)
+    if verbose:
+        print(f"Feature network for {data.name} ({task}, {source}): test accuracy {accuracy:.3f}")
+    return FeatureNet(model, task, float(accuracy))
+
+
+class QualityMeter:
+    """Measures generated images against a real dataset on one feature network.
+
+    ``meter = QualityMeter(course_utils.data.load("fashion_mnist"))`` then
+    ``meter.fd(images)``, ``meter.kid(images)``, ``meter.score(images)`` or ``meter.report(images)``
+    with images in ``value_range`` (default [-1, 1]). Lower FD/KID is better.
+    """
+
+    def __init__(self, data: ImageData, value_range: ValueRange = TANH_RANGE,
+                 n_real: int | None = None, verbose: bool = True):
+        import keras
+
+        self.data = data
+        self.value_range = value_range
+        self.net = feature_net(data, verbose)
+        self._features = keras.Model(self.net.model.input,
+                                     self.net.model.get_layer(FEATURE_LAYER).output)
+        n_real = n_real or fast_or(2000, 1000)
+        real = data.x_test[:n_real] if len(data.x_test) >= n_real else data.x_train[:n_real]
+        self.real_features = self._features.predict(to_range(real, (0.0, 1.0)), batch_size=512,
+                                                    verbose=0)
+
+    def _prepare(self, images) -> np.ndarray:
+        import tensorflow as tf
+
+        images = np.asarray(images, dtype=np.float32)
+        if images.ndim == 3:
+            images = images[..., None]
+        low, high = self.value_range
+        unit = np.clip((images - low) / (high - low), 0.0, 1.0)
+        height, width, channels = self.data.image_shape
+        if unit.shape[1:3] != (height, width):
+            unit = tf.image.resize(unit, (height, width)).numpy()
+        if unit.shape[-1] != channels:
+            raise ValueError(f"Images have {unit.shape[-1]} channel(s); {self.data.name} has {channels}.")
+        return unit
+
+    def features(self, images) -> np.ndarray:
+        """Penultimate-layer features of images given in ``value_range``."""
+        return self._features.predict(self._prepare(images), batch_size=512, verbose=0)
+
+    def fd(self, images) -> float:
+        """Fréchet distance to the real test images (lower is better)."""
+        return frechet_distance(self.features(images), self.real_features)
+
+    def kid(self, images) -> float:
+        """Kernel distance to the real test images (lower is better)."""
+        return kernel_distance(self.features(images), self.real_features)
+
+    def score(self, images) -> float:
+        """Classifier score (higher is better; at most the number of classes)."""
+        probs = self.net.model.predict(self._prepare(images), batch_size=512, verbose=0)
+        return classifier_score_from_probs(probs)
+
+    def report(self, images) -> dict:
+        """FD, KID and (for class classifiers) the classifier score, in one dict."""
+        values = {"fd": self.fd(images), "kid": self.kid(images)}
+        if self.net.task == "classes":
+            values["classifier_score"] = self.score(images)
+        return values

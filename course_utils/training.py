@@ -1,0 +1,219 @@
+"""Training plumbing for the notebooks: compile options, latent seeds, callbacks, resumable fit.
+
+The notebooks keep the lesson (models and their ``train_step``); this module keeps what repeats:
+sample grids from fixed latent seeds, a progress GIF, a metric monitor, and checkpoint + resume,
+so re-running a training cell after the kernel died continues from the last finished epoch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from course_utils.config import is_fast
+from course_utils.data.arrays import TANH_RANGE, ValueRange
+from course_utils.plotting import image_grid
+from course_utils.policy import DevicePolicy, detect_policy
+
+try:
+    import keras
+
+    Callback = keras.callbacks.Callback
+except ImportError:  # course_utils imports without TensorFlow; training needs it
+    keras = None
+    Callback = object
+
+
+def compile_options(policy: DevicePolicy | None = None) -> dict:
+    """``jit_compile`` and ``steps_per_execution`` that pay on the current device.
+
+    CPU: graphs without XLA (XLA was slower for the course's GAN steps); GPU: XLA on.
+    """
+    return (policy or detect_policy()).compile_kwargs()
+
+
+def latent_seeds(count: int, dim: int, seed: int = 1234, distribution: str = "normal") -> np.ndarray:
+    """Fixed latent vectors, so progress images of different epochs are comparable."""
+    rng = np.random.default_rng(seed)
+    if distribution == "uniform":
+        return rng.uniform(-1.0, 1.0, size=(count, dim)).astype(np.float32)
+    return rng.normal(size=(count, dim)).astype(np.float32)
+
+
+def default_generate(model, latents: np.ndarray):
+    """``model.generator(latents, training=False)`` as a NumPy array."""
+    return np.asarray(model.generator(latents, training=False))
+
+
+class SampleGrid(Callback):
+    """Every ``every`` epochs (and after the last), draw images from fixed latents.
+
+    Each grid is kept in ``self.frames`` (uint8), written as a PNG to ``folder`` if given, and
+    shown inline when ``show`` is true.
+    """
+
+    def __init__(self, latents: np.ndarray, every: int = 1, folder: Path | None = None,
+                 value_range: ValueRange = TANH_RANGE, show: bool = True,
+                 generate: Callable = default_generate, columns: int | None = None):
+        super().__init__()
+        self.latents, self.every, self.folder = latents, every, folder
+        self.value_range, self.show, self.generate, self.columns = value_range, show, generate, columns
+        self.frames: list[np.ndarray] = []
+        self.epochs: list[int] = []
+
+    def draw(self, epoch: int) -> np.ndarray:
+        """Generate, store and return the grid for ``epoch`` (1-based)."""
+        images = self.generate(self.model, self.latents)
+        grid = image_grid(images, self.value_range, self.columns)
+        self.frames.append(grid)
+        self.epochs.append(epoch)
+        if self.folder is not None:
+            from PIL import Image
+
+            Path(self.folder).mkdir(parents=True, exist_ok=True)
+            Image.fromarray(grid).save(Path(self.folder) / f"epoch_{epoch:04d}.png")
+        return grid
+
+    def on_epoch_end(self, epoch, logs=None):
+        last = self.params and epoch + 1 == self.params.get("epochs")
+        if (epoch + 1) % self.every == 0 or last:
+            grid = self.draw(epoch + 1)
+            if self.show:
+                import matplotlib.pyplot as plt
+
+                plt.figure(figsize=(3, 3))
+                plt.imshow(grid, cmap="gray", vmin=0, vmax=255)
+                plt.title(f"epoch {epoch + 1}")
+                plt.axis("off")
+                plt.show()
+
+
+def save_gif(frames: list[np.ndarray], path: Path, duration_ms: int = 300,
+             labels: list[int] | None = None) -> Path:
+    """Write uint8 frames as an animated GIF (last frame held longer)."""
+    from PIL import Image, ImageDraw
+
+    images = []
+    for index, frame in enumerate(frames):
+        image = Image.fromarray(frame).convert("RGB")
+        if labels is not None:
+            ImageDraw.Draw(image).text((2, 0), f"epoch {labels[index]}", fill=(255, 0, 0))
+        images.append(image)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    durations = [duration_ms] * (len(images) - 1) + [duration_ms * 4]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=durations, loop=0)
+    return path
+
+
+class ProgressGif(SampleGrid):
+    """A :class:`SampleGrid` that also writes every frame so far into a GIF after each frame."""
+
+    def __init__(self, latents: np.ndarray, path: Path, every: int = 1,
+                 value_range: ValueRange = TANH_RANGE, generate: Callable = default_generate):
+        super().__init__(latents, every, None, value_range, show=False, generate=generate)
+        self.path = Path(path)
+
+    def draw(self, epoch: int) -> np.ndarray:
+        grid = super().draw(epoch)
+        save_gif(self.frames, self.path, labels=self.epochs)
+        return grid
+
+
+class MetricMonitor(Callback):
+    """Every ``every`` epochs, compute ``fn(model) -> float`` and add it to the epoch's logs.
+
+    The values are also kept in ``self.values`` as (epoch, value) pairs, so they survive a
+    resumed run that skipped earlier epochs.
+    """
+
+    def __init__(self, name: str, fn: Callable, every: int = 1, verbose: bool = True):
+        super().__init__()
+        self.name, self.fn, self.every, self.verbose = name, fn, every, verbose
+        self.values: list[tuple[int, float]] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        last = self.params and epoch + 1 == self.params.get("epochs")
+        if (epoch + 1) % self.every == 0 or last:
+            value = float(self.fn(self.model))
+            self.values.append((epoch + 1, value))
+            if logs is not None:
+                logs[self.name] = value
+            if self.verbose:
+                print(f"  epoch {epoch + 1}: {self.name} = {value:.4g}")
+
+
+def run_folder(folder: Path) -> Path:
+    """A mode-specific subfolder, so fast-mode checkpoints never stand in for a full run."""
+    path = Path(folder) / ("fast" if is_fast() else "full")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def fit_resumable(model, data, epochs: int, folder: Path, callbacks: list | None = None,
+                  **fit_kwargs) -> dict:
+    """``model.fit`` that survives an interrupted kernel and does not redo finished work.
+
+    - During training, ``keras.callbacks.BackupAndRestore`` saves after every epoch in
+      ``folder/<mode>/backup``; re-running the cell after a crash continues from there.
+    - After training, weights and the history are saved; re-running the cell then loads them
+      instead of training again (delete ``folder/<mode>`` to retrain from scratch).
+    Returns the history dict (lists per metric).
+    """
+    root = run_folder(folder)
+    if not model.built:
+        # A GAN/VAE wrapper has no forward pass of its own; its sub-models are built already,
+        # and BackupAndRestore refuses models that do not say so.
+        model.built = True
+    check_optimizers_built(model)
+    weights, history_file = root / "final.weights.h5", root / "history.json"
+    if weights.is_file() and history_file.is_file():
+        saved = json.loads(history_file.read_text())
+        if saved.get("epochs") == epochs:
+            model.load_weights(weights)
+            print(f"Loaded the finished run from {root} (delete that folder to train again).")
+            return saved["history"]
+    if hasattr(data, "element_spec"):
+        fit_kwargs.setdefault("shuffle", False)  # a tf.data pipeline shuffles itself
+    backup_dir, log_file = root / "backup", root / "history.csv"
+    if not backup_dir.exists():
+        log_file.unlink(missing_ok=True)  # a fresh start: no rows of an older run
+    backup = keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=True)
+    log = keras.callbacks.CSVLogger(str(log_file), append=True)
+    model.fit(data, epochs=epochs, callbacks=[backup, log, *(callbacks or [])], **fit_kwargs)
+    model.save_weights(weights)
+    history = read_history_csv(log_file)
+    history_file.write_text(json.dumps({"epochs": epochs, "history": history}))
+    return history
+
+
+def read_history_csv(path: Path) -> dict:
+    """Read a CSVLogger file into {metric: [values per epoch]} (epochs of resumed runs included)."""
+    import csv
+
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    keys = [key for key in (rows[0].keys() if rows else []) if key != "epoch"]
+    columns = {key: [float(row[key]) for row in rows if row.get(key) not in (None, "", "NA")]
+               for key in keys}
+    return {key: values for key, values in columns.items() if values}
+
+
+def check_optimizers_built(model) -> None:
+    """Resuming restores optimizer state only into built optimizers; say how to build them.
+
+    The optimizer given to ``compile`` (if any) is built here; custom ones (``g_opt``,
+    ``d_opt``…) must be built by the model, because only it knows which variables each one updates.
+    """
+    optimizer_type = keras.optimizers.Optimizer
+    if isinstance(getattr(model, "optimizer", None), optimizer_type) and not model.optimizer.built:
+        model.optimizer.build([])
+    for name, value in vars(model).items():
+        if isinstance(value, optimizer_type) and not value.built and value is not model.optimizer:
+            raise RuntimeError(
+                f"Optimizer `{name}` of {type(model).__name__} is not built, so a resumed run could "
+                f"not restore its state. Fix: build it in the model's __init__ or compile(), e.g. "
+                f"`self.{name}.build(self.generator.trainable_variables)`.")
