@@ -75,7 +75,8 @@ def normalize(notebook: nbformat.NotebookNode, name: str) -> nbformat.NotebookNo
         cell.pop("id", None)
         if cell.cell_type == "code":
             cell.outputs = text_outputs(cell.outputs) if is_checked(cell) else []
-            cell.execution_count = None
+            # nbval compares a cell's output only if the stored cell counts as run.
+            cell.execution_count = 1 if is_checked(cell) and cell.outputs else None
     first = notebook.cells[0]
     badge = colab_badge(name)
     if first.cell_type != "markdown":

@@ -1,0 +1,98 @@
+"""Notebook hygiene: valid, output-free, badge and bootstrap from the repo constant, numbered."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+from nbtool import (
+    BOOTSTRAP_MARK,
+    CHECK_MARK,
+    LINKS_FILE,
+    NOTEBOOKS,
+    ROOT,
+    bootstrap_source,
+    colab_links_text,
+    notebook_paths,
+)
+
+from course_utils.config import colab_url
+from course_utils.course_map import LESSONS
+
+PATHS = notebook_paths()
+BADGE_URL = re.compile(r"\]\((https://colab\.research\.google\.com/github/[^)]+)\)")
+
+
+def _code_cells(notebook):
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def test_there_are_notebooks_and_their_numbers_are_contiguous():
+    numbers = [int(path.name[:2]) for path in PATHS]
+    assert numbers == list(range(len(numbers))), f"numbering has gaps: {numbers}"
+    assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name) for path in PATHS)
+
+
+def test_every_notebook_is_in_the_course_map():
+    mapped = [lesson.file for lesson in LESSONS]
+    assert [path.name for path in PATHS] == mapped[: len(PATHS)]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_notebook_is_valid_and_stored_without_outputs(path):
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    for cell in _code_cells(notebook):
+        if cell.source.startswith(CHECK_MARK):
+            assert cell.execution_count == (1 if cell.outputs else None)
+            # checked cells keep the plain text nbval compares, nothing else
+            for output in cell.outputs:
+                assert output.output_type in ("stream", "execute_result")
+                assert set(output.get("data", {})) <= {"text/plain"}
+        else:
+            assert cell.execution_count is None, f"{path.name}: execution count stored"
+            assert cell.outputs == [], f"{path.name}: outputs stored in an unchecked cell"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_badge_points_at_the_notebooks_own_path(path):
+    notebook = nbformat.read(path, as_version=4)
+    first = notebook.cells[0]
+    assert first.cell_type == "markdown"
+    urls = BADGE_URL.findall(first.source)
+    assert urls == [colab_url(path.name)]
+    assert urls[0].endswith(f"/{NOTEBOOKS.name}/{path.name}")
+    assert (ROOT / urls[0].split("/blob/main/")[1]) == path
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_bootstrap_cell_comes_first_and_is_current(path):
+    notebook = nbformat.read(path, as_version=4)
+    first_code = _code_cells(notebook)[0]
+    assert first_code.source.startswith(BOOTSTRAP_MARK)
+    assert first_code.source == bootstrap_source()
+    assert notebook.metadata.get("accelerator") == "GPU"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_notebook_has_a_title_and_a_checked_result(path):
+    notebook = nbformat.read(path, as_version=4)
+    assert re.search(r"^# ", notebook.cells[0].source, re.MULTILINE), "title heading missing"
+    code = "\n".join(cell.source for cell in _code_cells(notebook))
+    assert "assert " in code, "no checked result"
+
+
+def test_colab_links_file_is_in_sync():
+    assert LINKS_FILE.read_text(encoding="utf-8") == colab_links_text()
+
+
+def test_bootstrap_installs_only_on_colab_and_from_the_repo_constant():
+    from course_utils.config import GITHUB_REPO
+
+    source = bootstrap_source()
+    install_line = next(line for line in source.splitlines() if "pip" in line)
+    guard = source.index('if "google.colab" in sys.modules:')
+    assert guard < source.index(install_line)
+    assert f"git+https://github.com/{GITHUB_REPO}" in source
+    assert "course_utils.setup()" in source
