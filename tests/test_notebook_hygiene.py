@@ -11,10 +11,12 @@ from nbtool import (
     CHECK_MARK,
     LINKS_FILE,
     NOTEBOOKS,
+    README,
     ROOT,
     bootstrap_source,
     colab_links_text,
     notebook_paths,
+    readme_with_course_map,
 )
 
 from course_utils.config import colab_url
@@ -85,6 +87,13 @@ def test_notebook_has_a_title_and_a_checked_result(path):
 
 def test_colab_links_file_is_in_sync():
     assert LINKS_FILE.read_text(encoding="utf-8") == colab_links_text()
+
+
+def test_readme_course_map_is_in_sync_and_lists_all_twelve():
+    text = README.read_text(encoding="utf-8")
+    assert text == readme_with_course_map(text)
+    for lesson in LESSONS:
+        assert lesson.file in text
 
 
 def test_bootstrap_installs_only_on_colab_and_from_the_repo_constant():

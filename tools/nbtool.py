@@ -24,6 +24,8 @@ from course_utils.config import colab_badge, pip_install_target  # noqa: E402
 
 NOTEBOOKS = ROOT / "notebooks"
 LINKS_FILE = ROOT / "colab_links.md"
+README = ROOT / "README.md"
+MAP_START, MAP_END = "<!-- course-map:start -->", "<!-- course-map:end -->"
 BADGE_PATTERN = re.compile(r"^\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)\s*$", re.MULTILINE)
 BOOTSTRAP_MARK = "# Set-up (first cell)"
 SOLUTION_MARK = "# @title Solution"
@@ -122,6 +124,16 @@ def colab_links_text() -> str:
     return "\n".join(lines) + "\n"
 
 
+def readme_with_course_map(text: str) -> str:
+    """README text with the course map (from course_utils.course_map) between its markers."""
+    from course_utils.course_map import markdown_table
+
+    table = markdown_table({path.name for path in notebook_paths()})
+    head, rest = text.split(MAP_START, 1)
+    _, tail = rest.split(MAP_END, 1)
+    return f"{head}{MAP_START}\n{table}\n{MAP_END}{tail}"
+
+
 def from_percent(text: str) -> nbformat.NotebookNode:
     """Parse a "# %%" / "# %% [markdown]" script into a notebook."""
     notebook = nbformat.v4.new_notebook()
@@ -174,6 +186,7 @@ def main(argv: list[str]) -> int:
         for path in notebook_paths():
             write(normalize(nbformat.read(path, as_version=4), path.name), path)
         LINKS_FILE.write_text(colab_links_text(), encoding="utf-8")
+        README.write_text(readme_with_course_map(README.read_text(encoding="utf-8")), encoding="utf-8")
         return 0
     if command == "from-py":
         source, target = Path(argv[1]), Path(argv[2])
