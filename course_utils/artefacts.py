@@ -18,6 +18,7 @@ def _atomic_write_bytes(path: Path, payload: bytes) -> None:
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".part")
     with os.fdopen(handle, "wb") as out:
         out.write(payload)
+    os.chmod(temp, 0o644)  # mkstemp creates 0600; these files are meant to be shared
     os.replace(temp, path)
 
 
@@ -34,6 +35,7 @@ def save_samples(images, folder: Path, value_range: ValueRange = TANH_RANGE,
     handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
     os.close(handle)
     np.savez_compressed(temp, images=pixels, fast_mode=np.array(is_fast()))
+    os.chmod(temp, 0o644)
     os.replace(temp, path)
     print(f"Saved {len(pixels):,} samples to {path}")
     return path

@@ -31,6 +31,8 @@ def compile_options(policy: DevicePolicy | None = None) -> dict:
     """``jit_compile`` and ``steps_per_execution`` that pay on the current device.
 
     CPU: graphs without XLA (XLA was slower for the course's GAN steps); GPU: XLA on.
+    With ``steps_per_execution = k``, Keras runs whole blocks of k steps: an explicit
+    ``steps_per_epoch`` is rounded up to a multiple of k, so choose multiples of k.
     """
     return (policy or detect_policy()).compile_kwargs()
 
@@ -140,10 +142,12 @@ class MetricMonitor(Callback):
         if (epoch + 1) % self.every == 0 or last:
             value = float(self.fn(self.model))
             self.values.append((epoch + 1, value))
-            if logs is not None:
-                logs[self.name] = value
             if self.verbose:
                 print(f"  epoch {epoch + 1}: {self.name} = {value:.4g}")
+        else:
+            value = float("nan")  # a column on every epoch, so CSV logs keep it
+        if logs is not None:
+            logs[self.name] = value
 
 
 def run_folder(folder: Path) -> Path:
@@ -183,7 +187,8 @@ def fit_resumable(model, data, epochs: int, folder: Path, callbacks: list | None
         log_file.unlink(missing_ok=True)  # a fresh start: no rows of an older run
     backup = keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=True)
     log = keras.callbacks.CSVLogger(str(log_file), append=True)
-    model.fit(data, epochs=epochs, callbacks=[backup, log, *(callbacks or [])], **fit_kwargs)
+    # The logger comes last, so values that callbacks add to the logs (MetricMonitor) are saved.
+    model.fit(data, epochs=epochs, callbacks=[backup, *(callbacks or []), log], **fit_kwargs)
     model.save_weights(weights)
     history = read_history_csv(log_file)
     history_file.write_text(json.dumps({"epochs": epochs, "history": history}))
@@ -210,7 +215,7 @@ def check_optimizers_built(model) -> None:
     """
     optimizer_type = keras.optimizers.Optimizer
     if isinstance(getattr(model, "optimizer", None), optimizer_type) and not model.optimizer.built:
-        model.optimizer.build([])
+        model.optimizer.build(model.trainable_variables)
     for name, value in vars(model).items():
         if isinstance(value, optimizer_type) and not value.built and value is not model.optimizer:
             raise RuntimeError(

@@ -1,0 +1,393 @@
+"""Speed benchmark of GAN training loops: the sources' loops against the course's path.
+
+    python -m course_utils.bench                   # both GANs, ~6 s per case
+    python -m course_utils.bench --seconds 3 --only dense
+    python -m course_utils.bench --spe 8 128 512   # also try other steps_per_execution values
+
+Everything runs in one process on the same machine, one case after the other, on synthetic data of
+the real shapes (the data pipeline is not what is measured). Each case is warmed up first (tracing
+excluded), then timed for about ``--seconds``; the result is images per second.
+
+Dense GAN (the second source's MNIST GAN: z = 20 uniform in [-1, 1], one hidden layer of 100 units
+in G and D, 784 pixels, batch 64):
+- ``eager``: the source's loop, a Python function with two GradientTapes called per batch.
+- ``tf.function``: the same function decorated with ``tf.function`` (one graph call per batch).
+- ``fit``: the course's path, a ``keras.Model`` with ``train_step`` trained by ``fit`` with
+  ``training.compile_options()`` (``steps_per_execution`` steps per graph call).
+
+DCGAN (notebook 05's architecture, batch 256):
+- ``tf.function``: the source's per-batch ``@tf.function`` step.
+- ``train_on_batch``: the Keras 2 recipe: ``G.predict`` + ``D.train_on_batch`` on real and fake +
+  ``gan.train_on_batch`` of the stacked model (frozen D).
+- ``fit``: the course's path, as above.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+DENSE_BATCH, DENSE_LATENT, DENSE_HIDDEN, DENSE_PIXELS = 64, 20, 100, 784
+DCGAN_BATCH, DCGAN_LATENT = 256, 100
+
+
+@dataclass
+class Result:
+    """One measured case."""
+
+    gan: str
+    case: str
+    images_per_s: float
+    steps: int
+    seconds: float
+
+
+# ---------- models ----------
+
+def dense_models():
+    """The second source's MNIST GAN: one hidden layer of 100 units in each network."""
+    import keras
+    from keras import layers
+
+    generator = keras.Sequential([
+        keras.Input((DENSE_LATENT,)),
+        layers.Dense(DENSE_HIDDEN, activation="relu"),
+        layers.Dense(DENSE_PIXELS, activation="tanh"),
+    ], name="dense_generator")
+    discriminator = keras.Sequential([
+        keras.Input((DENSE_PIXELS,)),
+        layers.Dense(DENSE_HIDDEN),
+        layers.LeakyReLU(negative_slope=0.2),
+        layers.Dense(1),
+    ], name="dense_discriminator")
+    return generator, discriminator
+
+
+def dcgan_models():
+    """Notebook 05's DCGAN (the TensorFlow tutorial architecture) for 28x28x1 images."""
+    import keras
+    from keras import layers
+
+    generator = keras.Sequential([
+        keras.Input((DCGAN_LATENT,)),
+        layers.Dense(7 * 7 * 256, use_bias=False),
+        layers.BatchNormalization(),
+        layers.ReLU(),
+        layers.Reshape((7, 7, 256)),
+        layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
+        layers.BatchNormalization(),
+        layers.ReLU(),
+        layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(),
+        layers.ReLU(),
+        layers.Conv2DTranspose(1, 5, strides=2, padding="same", activation="tanh"),
+    ], name="dcgan_generator")
+    discriminator = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.Conv2D(64, 5, strides=2, padding="same"),
+        layers.BatchNormalization(),
+        layers.LeakyReLU(negative_slope=0.2),
+        layers.Dropout(0.3),
+        layers.Conv2D(128, 5, strides=2, padding="same"),
+        layers.BatchNormalization(),
+        layers.LeakyReLU(negative_slope=0.2),
+        layers.Dropout(0.3),
+        layers.Flatten(),
+        layers.Dense(1),
+    ], name="dcgan_discriminator")
+    return generator, discriminator
+
+
+def sample_latent(batch: int, dim: int, distribution: str):
+    import tensorflow as tf
+
+    if distribution == "uniform":
+        return tf.random.uniform((batch, dim), -1.0, 1.0)
+    return tf.random.normal((batch, dim))
+
+
+def make_step(generator, discriminator, g_opt, d_opt, latent_dim: int, distribution: str):
+    """The sources' train step: two tapes, BCE from logits, non-saturating generator loss."""
+    import keras
+    import tensorflow as tf
+
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    def step(real):
+        z = sample_latent(tf.shape(real)[0], latent_dim, distribution)
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = generator(z, training=True)
+            real_logits = discriminator(real, training=True)
+            fake_logits = discriminator(fake, training=True)
+            d_loss = (bce(tf.ones_like(real_logits), real_logits)
+                      + bce(tf.zeros_like(fake_logits), fake_logits))
+            g_loss = bce(tf.ones_like(fake_logits), fake_logits)
+        g_opt.apply_gradients(zip(g_tape.gradient(g_loss, generator.trainable_variables),
+                                  generator.trainable_variables))
+        d_opt.apply_gradients(zip(d_tape.gradient(d_loss, discriminator.trainable_variables),
+                                  discriminator.trainable_variables))
+        return g_loss, d_loss
+
+    return step
+
+
+def gan_model_class():
+    """The course's pattern: a ``keras.Model`` whose ``train_step`` holds the two tapes."""
+    import keras
+    import tensorflow as tf
+
+    class BenchGAN(keras.Model):
+        def __init__(self, generator, discriminator, latent_dim, distribution, learning_rate=1e-3):
+            super().__init__()
+            self.generator, self.discriminator = generator, discriminator
+            self.latent_dim, self.distribution = latent_dim, distribution
+            self.g_opt = keras.optimizers.Adam(learning_rate)
+            self.d_opt = keras.optimizers.Adam(learning_rate)
+            self.g_opt.build(generator.trainable_variables)
+            self.d_opt.build(discriminator.trainable_variables)
+            self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
+            self.g_tracker = keras.metrics.Mean(name="g_loss")
+            self.d_tracker = keras.metrics.Mean(name="d_loss")
+
+        @property
+        def metrics(self):
+            return [self.g_tracker, self.d_tracker]
+
+        def train_step(self, real):
+            z = sample_latent(tf.shape(real)[0], self.latent_dim, self.distribution)
+            with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+                fake = self.generator(z, training=True)
+                real_logits = self.discriminator(real, training=True)
+                fake_logits = self.discriminator(fake, training=True)
+                d_loss = (self.bce(tf.ones_like(real_logits), real_logits)
+                          + self.bce(tf.zeros_like(fake_logits), fake_logits))
+                g_loss = self.bce(tf.ones_like(fake_logits), fake_logits)
+            g_vars = self.generator.trainable_variables
+            d_vars = self.discriminator.trainable_variables
+            self.g_opt.apply_gradients(zip(g_tape.gradient(g_loss, g_vars), g_vars))
+            self.d_opt.apply_gradients(zip(d_tape.gradient(d_loss, d_vars), d_vars))
+            self.g_tracker.update_state(g_loss)
+            self.d_tracker.update_state(d_loss)
+            return {m.name: m.result() for m in self.metrics}
+
+    return BenchGAN
+
+
+# ---------- timing ----------
+
+def time_loop(run_steps: Callable[[int], None], seconds: float, warmup: int = 3,
+              multiple: int = 1) -> tuple[int, float]:
+    """Warm up (tracing excluded), calibrate, then time one run of about ``seconds``.
+
+    ``run_steps(n)`` must run ``n`` training steps and wait for them; ``multiple`` rounds step
+    counts (``fit`` with ``steps_per_execution`` runs whole blocks). Returns (steps, elapsed).
+    """
+    def timed(steps):
+        start = time.perf_counter()
+        run_steps(steps)
+        return time.perf_counter() - start
+
+    def rounded(steps):
+        return max(multiple, int(steps) // multiple * multiple)
+
+    run_steps(rounded(warmup))
+    steps = rounded(1)
+    elapsed = timed(steps)
+    while elapsed < seconds / 4 and steps < 10**7:  # grow until one call takes a fair time
+        steps = rounded(steps * 2)
+        elapsed = timed(steps)
+    chunk = rounded(max(steps, steps * seconds / max(elapsed, 1e-9) / 2))
+    total_steps, total_time = 0, 0.0
+    while total_time < seconds:  # at least two chunks, so one load spike does not decide alone
+        total_time += timed(chunk)
+        total_steps += chunk
+    return total_steps, total_time
+
+
+def _data(batch: int, shape: tuple[int, ...], batches: int = 64):
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    pixels = rng.uniform(-1, 1, size=(batch * batches, *shape)).astype(np.float32)
+    dataset = tf.data.Dataset.from_tensor_slices(pixels).batch(batch, drop_remainder=True)
+    return pixels, dataset.cache().repeat().prefetch(tf.data.AUTOTUNE)
+
+
+def _per_batch_case(models, latent, distribution, dataset, compiled: bool):
+    import keras
+    import tensorflow as tf
+
+    generator, discriminator = models()
+    step = make_step(generator, discriminator, keras.optimizers.Adam(1e-3),
+                     keras.optimizers.Adam(1e-3), latent, distribution)
+    if compiled:
+        step = tf.function(step)
+    iterator = iter(dataset)
+
+    def run(steps):
+        for _ in range(steps):
+            g_loss, _ = step(next(iterator))
+        float(g_loss)  # wait for the last step
+
+    return run
+
+
+def _fit_case(models, latent, distribution, dataset, spe: int | None):
+    from course_utils import training
+
+    generator, discriminator = models()
+    model = gan_model_class()(generator, discriminator, latent, distribution)
+    options = training.compile_options()
+    if spe is not None:
+        options["steps_per_execution"] = spe
+    model.compile(**options)
+    spe_used = options["steps_per_execution"]
+
+    def run(steps):
+        model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
+
+    return run, spe_used
+
+
+def bench_dense(seconds: float = 6.0, spe_values: tuple[int, ...] = (),
+                verbose: bool = True) -> list[Result]:
+    """Images/s of the dense GAN's training loops (see the module docstring)."""
+    _, dataset = _data(DENSE_BATCH, (DENSE_PIXELS,))
+    results = []
+
+    def record(case, run, steps_multiple=1):
+        steps, elapsed = time_loop(run, seconds, warmup=2 * steps_multiple, multiple=steps_multiple)
+        result = Result("dense", case, steps * DENSE_BATCH / elapsed, steps, elapsed)
+        results.append(result)
+        if verbose:
+            print(f"  dense  {case:<28} {result.images_per_s:>12,.0f} images/s", flush=True)
+
+    record("eager GradientTape loop",
+           _per_batch_case(dense_models, DENSE_LATENT, "uniform", dataset, compiled=False))
+    record("tf.function per batch",
+           _per_batch_case(dense_models, DENSE_LATENT, "uniform", dataset, compiled=True))
+    run, spe = _fit_case(dense_models, DENSE_LATENT, "uniform", dataset, None)
+    record(f"fit (course, spe={spe})", run, spe)
+    for value in spe_values:
+        if value == spe:
+            continue
+        run, _ = _fit_case(dense_models, DENSE_LATENT, "uniform", dataset, value)
+        record(f"fit (spe={value})", run, value)
+    return results
+
+
+def _train_on_batch_case(dataset, batch):
+    """The Keras 2 recipe: compile D, freeze it inside a stacked model, train batch by batch."""
+    import keras
+
+    generator, discriminator = dcgan_models()
+    discriminator.compile(keras.optimizers.Adam(2e-4, beta_1=0.5),
+                          keras.losses.BinaryCrossentropy(from_logits=True))
+    ones, zeros = np.ones((batch, 1), np.float32), np.zeros((batch, 1), np.float32)
+    first = next(iter(dataset))
+    discriminator.train_on_batch(first, ones)  # traced while D is trainable
+    discriminator.trainable = False
+    z_in = keras.Input((DCGAN_LATENT,))
+    gan = keras.Model(z_in, discriminator(generator(z_in)))
+    gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5),
+                keras.losses.BinaryCrossentropy(from_logits=True))
+    iterator = iter(dataset)
+    rng = np.random.default_rng(0)
+
+    def run(steps):
+        for _ in range(steps):
+            real = next(iterator)
+            noise = rng.normal(size=(batch, DCGAN_LATENT)).astype(np.float32)
+            fake = generator.predict(noise, verbose=0, batch_size=batch)
+            discriminator.train_on_batch(real, ones)
+            discriminator.train_on_batch(fake, zeros)
+            gan.train_on_batch(noise, ones)
+
+    return run
+
+
+def bench_dcgan(seconds: float = 6.0, batch: int = DCGAN_BATCH, verbose: bool = True) -> list[Result]:
+    """Images/s of the DCGAN's training loops (see the module docstring)."""
+    _, dataset = _data(batch, (28, 28, 1), batches=8)
+    results = []
+
+    def record(case, run, multiple=1):
+        steps, elapsed = time_loop(run, seconds, warmup=max(2, multiple), multiple=multiple)
+        result = Result("dcgan", case, steps * batch / elapsed, steps, elapsed)
+        results.append(result)
+        if verbose:
+            print(f"  dcgan  {case:<28} {result.images_per_s:>12,.0f} images/s", flush=True)
+
+    record("tf.function per batch",
+           _per_batch_case(dcgan_models, DCGAN_LATENT, "normal", dataset, compiled=True))
+    record("train_on_batch + predict", _train_on_batch_case(dataset, batch))
+    run, spe = _fit_case(dcgan_models, DCGAN_LATENT, "normal", dataset, None)
+    record(f"fit (course, spe={spe})", run, spe)
+    return results
+
+
+def table(results: list[Result]) -> str:
+    """A text table with each case's speed relative to the first case of its GAN."""
+    lines = [f"{'GAN':<6} {'case':<28} {'images/s':>12} {'steps':>7} {'s':>6} {'ratio':>8}"]
+    baselines: dict[str, float] = {}
+    for r in results:
+        baselines.setdefault(r.gan, r.images_per_s)
+        ratio = r.images_per_s / baselines[r.gan]
+        lines.append(f"{r.gan:<6} {r.case:<28} {r.images_per_s:>12,.0f} {r.steps:>7} "
+                     f"{r.seconds:>6.1f} {ratio:>7.2f}x")
+    return "\n".join(lines)
+
+
+def ratios(results: list[Result]) -> dict[str, float]:
+    """The goal ratios: course path (fastest course case) over each source loop."""
+    by = {(r.gan, r.case): r.images_per_s for r in results}
+    out = {}
+    eager = by.get(("dense", "eager GradientTape loop"))
+    dense_fits = {c: v for (g, c), v in by.items() if g == "dense" and c.startswith("fit")}
+    if dense_fits and eager:
+        fit = next(v for c, v in dense_fits.items() if "course" in c)
+        out["dense: fit / eager"] = fit / eager
+        out["dense: fit / tf.function per batch"] = fit / by[("dense", "tf.function per batch")]
+        if len(dense_fits) > 1:
+            best = max(dense_fits, key=dense_fits.get)
+            out[f"dense: best {best} / eager"] = dense_fits[best] / eager
+    dc_fit = next((v for (g, c), v in by.items() if g == "dcgan" and "course" in c), None)
+    if dc_fit:
+        out["dcgan: fit / tf.function per batch"] = dc_fit / by[("dcgan", "tf.function per batch")]
+        out["dcgan: fit / train_on_batch"] = dc_fit / by[("dcgan", "train_on_batch + predict")]
+    return out
+
+
+def main(argv: list[str] | None = None) -> list[Result]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=6.0, help="timed seconds per case")
+    parser.add_argument("--only", choices=["dense", "dcgan"], help="run one GAN only")
+    parser.add_argument("--spe", type=int, nargs="*", default=[],
+                        help="extra steps_per_execution values to try for the dense GAN's fit")
+    parser.add_argument("--dcgan-batch", type=int, default=DCGAN_BATCH)
+    args = parser.parse_args(argv)
+
+    import os
+
+    import tensorflow as tf
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"TensorFlow {tf.__version__}, {os.cpu_count()} CPU(s), load average {load:.2f}")
+    results: list[Result] = []
+    if args.only in (None, "dense"):
+        results += bench_dense(args.seconds, tuple(args.spe))
+    if args.only in (None, "dcgan"):
+        results += bench_dcgan(args.seconds, args.dcgan_batch)
+    print()
+    print(table(results))
+    for name, value in ratios(results).items():
+        print(f"{name:<40} {value:6.2f}x")
+    return results
+
+
+if __name__ == "__main__":
+    main()

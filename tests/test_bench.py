@@ -1,0 +1,32 @@
+"""A very short run of the speed benchmark: every case runs, reports a speed, and the table prints."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("tensorflow")
+
+from course_utils import bench  # noqa: E402
+
+
+def test_bench_runs_every_case_and_prints_the_table(capsys):
+    # tiny DCGAN batch and ~1 s per case keep this short; the real run uses `--seconds` ~20
+    results = bench.main(["--seconds", "1", "--dcgan-batch", "8"])
+    cases = {(r.gan, r.case) for r in results}
+    assert ("dense", "eager GradientTape loop") in cases
+    assert ("dense", "tf.function per batch") in cases
+    assert ("dcgan", "train_on_batch + predict") in cases
+    assert any(gan == "dense" and "fit" in case for gan, case in cases)
+    assert any(gan == "dcgan" and "fit" in case for gan, case in cases)
+    assert all(r.images_per_s > 0 and r.steps > 0 and r.seconds > 0 for r in results)
+    printed = capsys.readouterr().out
+    assert "images/s" in printed and "ratio" in printed
+    assert "dense: fit / eager" in printed
+    assert "dcgan: fit / train_on_batch" in printed
+
+
+def test_time_loop_rounds_to_whole_blocks():
+    calls = []
+    steps, elapsed = bench.time_loop(calls.append, seconds=1e-9, warmup=3, multiple=4)
+    assert steps % 4 == 0 and steps > 0 and elapsed >= 0
+    assert all(n % 4 == 0 for n in calls)

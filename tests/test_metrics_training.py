@@ -1,0 +1,238 @@
+"""Unit tests of course_utils.metrics and course_utils.training that can actually fail."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from course_utils import metrics
+from course_utils.data import ring_centres
+
+# ---------- metrics: distances ----------
+
+
+def test_frechet_distance_of_identical_sets_is_zero():
+    features = np.random.default_rng(0).normal(size=(400, 6))
+    assert metrics.frechet_distance(features, features) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_frechet_distance_of_a_shifted_set_is_the_squared_shift():
+    # Shifting every row by delta moves the mean by delta and leaves the covariance unchanged,
+    # so the trace term vanishes exactly: FD = ||delta||^2.
+    features = np.random.default_rng(1).normal(size=(500, 5))
+    delta = np.array([1.0, -2.0, 0.5, 0.0, 3.0])
+    assert metrics.frechet_distance(features, features + delta) == pytest.approx(
+        float(delta @ delta), rel=1e-8)
+
+
+def test_frechet_distance_of_gaussian_samples_matches_the_closed_form():
+    # N(mu_a, I) vs N(mu_b, 4 I) in d dims: ||mu_a - mu_b||^2 + d (1 + 4 - 2 * 2) = ||dmu||^2 + d.
+    rng = np.random.default_rng(2)
+    dim, n = 4, 200_000
+    mu_b = np.array([0.5, 0.0, -1.0, 2.0])
+    a = rng.normal(size=(n, dim))
+    b = mu_b + 2.0 * rng.normal(size=(n, dim))
+    expected = float(mu_b @ mu_b) + dim
+    assert metrics.frechet_distance(a, b) == pytest.approx(expected, rel=0.02)
+
+
+def test_frechet_distance_is_symmetric():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(300, 4)), rng.normal(1.0, 2.0, size=(300, 4))
+    assert metrics.frechet_distance(a, b) == pytest.approx(metrics.frechet_distance(b, a), rel=1e-6)
+
+
+def test_kernel_distance_near_zero_for_same_distribution_and_positive_for_different():
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(1000, 8)), rng.normal(size=(1000, 8))
+    shifted = rng.normal(0.7, 1.0, size=(1000, 8))
+    same = metrics.kernel_distance(a, b)
+    different = metrics.kernel_distance(a, shifted)
+    assert abs(same) < 0.01
+    assert different > 0.1
+    assert different > 20 * abs(same)
+
+
+def test_classifier_score_of_confident_uniform_classes_is_the_class_count():
+    probs = np.eye(10)[np.arange(1000) % 10]  # one-hot, every class equally often
+    assert metrics.classifier_score_from_probs(probs) == pytest.approx(10.0, rel=1e-6)
+    one_class = np.eye(10)[np.zeros(1000, dtype=int)]  # confident but not diverse
+    assert metrics.classifier_score_from_probs(one_class) == pytest.approx(1.0, rel=1e-6)
+    unsure = np.full((1000, 10), 0.1)  # diverse on average but never confident
+    assert metrics.classifier_score_from_probs(unsure) == pytest.approx(1.0, rel=1e-6)
+
+
+# ---------- metrics: ring of Gaussians ----------
+
+
+def test_ring_metrics_exact_ring_samples_cover_all_modes():
+    centres = ring_centres(8, 2.0)
+    samples = np.repeat(centres, 50, axis=0)
+    result = metrics.ring_metrics(samples, centres, std=0.02)
+    assert result["modes_covered"] == 8
+    assert result["high_quality"] == pytest.approx(1.0)
+    assert result["per_mode"] == [50] * 8
+
+
+def test_ring_metrics_single_mode_and_off_ring_samples():
+    centres = ring_centres(8, 2.0)
+    rng = np.random.default_rng(5)
+    collapsed = centres[3] + rng.normal(0, 0.02, size=(400, 2))
+    result = metrics.ring_metrics(collapsed, centres, std=0.02)
+    assert result["modes_covered"] == 1
+    assert result["per_mode"][3] == max(result["per_mode"])
+    assert result["high_quality"] > 0.95
+    # the origin is 2 away from every centre: never high quality, no mode covered
+    at_origin = np.zeros((100, 2))
+    assert metrics.ring_metrics(at_origin, centres, std=0.02) == {
+        "modes_covered": 0, "high_quality": 0.0, "per_mode": [0] * 8}
+
+
+# ---------- training: a tiny GAN-shaped model ----------
+
+keras = pytest.importorskip("keras")
+tf = pytest.importorskip("tensorflow")
+
+from course_utils import training  # noqa: E402
+
+
+class TinyModel(keras.Model):
+    """GAN-shaped: a generator sub-model and a custom optimizer built in __init__."""
+
+    def __init__(self, latent_dim=3):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.generator = keras.Sequential([
+            keras.Input((latent_dim,)),
+            keras.layers.Dense(16, activation="tanh"),
+            keras.layers.Reshape((4, 4, 1)),
+        ])
+        self.g_opt = keras.optimizers.Adam(1e-2)
+        self.g_opt.build(self.generator.trainable_variables)
+        self.tracker = keras.metrics.Mean(name="g_loss")
+
+    @property
+    def metrics(self):
+        return [self.tracker]
+
+    def train_step(self, batch):
+        z = tf.random.normal((tf.shape(batch)[0], self.latent_dim))
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean((self.generator(z, training=True) - 0.5) ** 2)
+        variables = self.generator.trainable_variables
+        self.g_opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.tracker.update_state(loss)
+        return {"g_loss": self.tracker.result()}
+
+
+STEPS_PER_EPOCH = 4
+
+
+def tiny_dataset():
+    return tf.data.Dataset.from_tensor_slices(np.zeros((8 * STEPS_PER_EPOCH, 3), np.float32)).batch(
+        8, drop_remainder=True)
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COURSE_FAST", "1")
+    keras.utils.set_random_seed(0)
+    return tmp_path
+
+
+def test_sample_grid_and_progress_gif_write_frames(isolated):
+    from PIL import Image
+
+    model = TinyModel()
+    model.compile()
+    latents = training.latent_seeds(4, 3)
+    grid = training.SampleGrid(latents, every=2, folder=isolated / "grids", show=False, columns=2)
+    gif = training.ProgressGif(latents, isolated / "progress.gif", every=1)
+    model.fit(tiny_dataset(), epochs=3, callbacks=[grid, gif], verbose=0, shuffle=False)
+    # every 2 epochs plus the last one: epochs 2 and 3
+    assert grid.epochs == [2, 3]
+    assert sorted(p.name for p in (isolated / "grids").iterdir()) == ["epoch_0002.png",
+                                                                      "epoch_0003.png"]
+    assert grid.frames[0].dtype == np.uint8 and grid.frames[0].ndim in (2, 3)
+    assert gif.epochs == [1, 2, 3]
+    with Image.open(isolated / "progress.gif") as image:
+        assert image.n_frames == 3
+
+
+def test_metric_monitor_adds_values_to_logs(isolated):
+    model = TinyModel()
+    model.compile()
+    monitor = training.MetricMonitor("probe", lambda m: 42.0, every=2, verbose=False)
+    history = model.fit(tiny_dataset(), epochs=3, callbacks=[monitor], verbose=0, shuffle=False)
+    assert monitor.values == [(2, 42.0), (3, 42.0)]
+    assert history.history["probe"] == [42.0, 42.0]
+
+
+class StopAt(keras.callbacks.Callback):
+    """Simulates a kernel dying at the start of a given epoch (0-based)."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt(f"stopped at epoch {epoch}")
+
+
+class EpochRecorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.epochs, self.start_iterations = [], None
+
+    def on_train_begin(self, logs=None):
+        self.start_iterations = int(self.model.g_opt.iterations.numpy())
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs.append(epoch)
+
+
+def test_fit_resumable_resumes_then_reloads(isolated):
+    folder, epochs = isolated / "run", 4
+    first = TinyModel()
+    first.compile()
+    with pytest.raises(KeyboardInterrupt):
+        training.fit_resumable(first, tiny_dataset(), epochs, folder, callbacks=[StopAt(2)], verbose=0)
+    assert int(first.g_opt.iterations.numpy()) == 2 * STEPS_PER_EPOCH
+    assert (folder / "fast" / "backup").exists()
+    assert not (folder / "fast" / "final.weights.h5").exists()
+
+    # a fresh model (new kernel) continues at epoch 2 with the optimizer state restored
+    second = TinyModel()
+    second.compile()
+    recorder = EpochRecorder()
+    history = training.fit_resumable(second, tiny_dataset(), epochs, folder, callbacks=[recorder],
+                                     verbose=0)
+    assert recorder.epochs == [2, 3]
+    assert recorder.start_iterations == 2 * STEPS_PER_EPOCH
+    assert int(second.g_opt.iterations.numpy()) == epochs * STEPS_PER_EPOCH
+    assert len(history["g_loss"]) == epochs  # CSV rows of both runs
+    saved = json.loads((folder / "fast" / "history.json").read_text())
+    assert saved["epochs"] == epochs
+
+    # a finished run reloads its weights instead of training again
+    third = TinyModel()
+    third.compile()
+    recorder = EpochRecorder()
+    reloaded = training.fit_resumable(third, tiny_dataset(), epochs, folder, callbacks=[recorder],
+                                      verbose=0)
+    assert recorder.epochs == []
+    assert reloaded == history
+    for a, b in zip(second.generator.get_weights(), third.generator.get_weights()):
+        np.testing.assert_allclose(a, b)
+
+
+def test_fit_resumable_refuses_unbuilt_custom_optimizers(isolated):
+    model = TinyModel()
+    model.d_opt = keras.optimizers.Adam()  # never built: its state could not be restored
+    model.compile()
+    with pytest.raises(RuntimeError, match="d_opt"):
+        training.fit_resumable(model, tiny_dataset(), 1, isolated / "unbuilt", verbose=0)
