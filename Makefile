@@ -11,7 +11,7 @@ STAMP := .venv/.course-installed
 endif
 TEST_ENV := COURSE_FAST=1 TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0 MPLBACKEND=Agg
 
-.PHONY: lab test env prefetch notebook clean
+.PHONY: lab test env prefetch run clean
 
 env: $(STAMP)
 
@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lab: env
-	$(ENV_PY) -m jupyter lab --ServerApp.ip=127.0.0.1 --notebook-dir=notebooks
+	$(ENV_PY) -m jupyter lab --ServerApp.ip=127.0.0.1 --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: env
 	$(ENV_PY) -m ruff check .
@@ -31,5 +31,10 @@ test: env
 prefetch: env
 	$(ENV_PY) -m course_utils.prefetch
 
+# One notebook in full mode, headless: executed copy in runs/<name>/, artefacts in artefacts/<name>/.
+run: env
+	@test -n "$(NB)" || { echo "usage: make run NB=05 [ARGS=--fast]"; exit 2; }
+	$(ENV_PY) tools/run_notebook.py $(NB) $(ARGS)
+
 clean:
-	rm -rf artefacts .pytest_cache
+	rm -rf artefacts runs .pytest_cache

@@ -2,6 +2,8 @@
 
 import os
 
+pytest_plugins = ["nb_report"]  # tools/nb_report.py: per-notebook table at the end of the run
+
 os.environ.setdefault("COURSE_FAST", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
