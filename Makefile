@@ -9,7 +9,7 @@ else
 ENV_PY := .venv/bin/python
 STAMP := .venv/.course-installed
 endif
-TEST_ENV := COURSE_FAST=1 TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0 MPLBACKEND=Agg
+TEST_ENV := COURSE_FAST=1 TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0
 
 .PHONY: lab test env prefetch run clean
 

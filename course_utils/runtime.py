@@ -124,11 +124,12 @@ def require_keras3() -> str:
     return keras.__version__
 
 
-def setup(seed: int = 42, quiet: bool = False) -> RuntimeInfo:
+def setup(seed: int = 42, quiet: bool = False, mixed_precision: bool = False) -> RuntimeInfo:
     """Prepare a notebook: seeds, plot style, environment table, device report, mode banner.
 
     Returns a :class:`RuntimeInfo` whose ``policy`` tells the device and the compile options
-    that pay on it (see :mod:`course_utils.policy`).
+    that pay on it (see :mod:`course_utils.policy`). Mixed precision changes every layer's
+    numerics, so it is opt-in (``mixed_precision=True``); otherwise Keras computes in float32.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     rows = environment_table()
@@ -136,7 +137,12 @@ def setup(seed: int = 42, quiet: bool = False) -> RuntimeInfo:
     seed_everything(seed)
     set_plot_style()
     policy = detect_policy()
-    apply_policy(policy)
+    if mixed_precision:
+        apply_policy(policy)
+    else:
+        import keras
+
+        keras.mixed_precision.set_global_policy("float32")
     info = RuntimeInfo(fast=is_fast(), on_colab=on_colab(), policy=policy, packages=rows)
     if not quiet:
         print(format_table(rows))
@@ -144,8 +150,11 @@ def setup(seed: int = 42, quiet: bool = False) -> RuntimeInfo:
         if failing:
             print(f"\n⚠ Fix these packages before going on: {', '.join(failing)} "
                   "(pip install -U 'course_utils[tf]' or `make lab`).")
+        precision = policy.mixed_precision if mixed_precision else "float32"
         print(f"\nDevice: {policy.device} ({policy.device_name}); XLA: {policy.jit_compile}; "
-              f"precision: {policy.mixed_precision}")
+              f"precision: {precision}")
+        if not mixed_precision and policy.mixed_precision != "float32":
+            print(f"  ({policy.mixed_precision} would pay on this GPU: setup(mixed_precision=True))")
         if info.on_colab and policy.device == "CPU":
             print(f"⚠ Colab is running without a GPU. {COLAB_GPU_HINT}")
         if info.fast:

@@ -75,3 +75,18 @@ def test_old_keras_is_refused_with_a_fix(monkeypatch):
     monkeypatch.setattr(keras, "__version__", "2.15.0")
     with pytest.raises(RuntimeError, match="Keras 3"):
         runtime.require_keras3()
+
+
+def test_mixed_precision_is_opt_in(monkeypatch):
+    import keras
+
+    from course_utils import policy as policy_module
+
+    gpu = choose_policy((8, 0), "A100")
+    monkeypatch.setattr(runtime, "detect_policy", lambda: gpu)
+    course_utils.setup(quiet=True)
+    assert keras.mixed_precision.global_policy().name == "float32"
+    course_utils.setup(quiet=True, mixed_precision=True)
+    assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"
+    policy_module.apply_policy(choose_policy(None))
+    assert keras.mixed_precision.global_policy().name == "float32"
