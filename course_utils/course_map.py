@@ -9,44 +9,46 @@ from course_utils.config import colab_badge
 
 @dataclass(frozen=True)
 class Lesson:
-    """One notebook of the course."""
+    """One notebook of the course, with run times measured on a 2-core CPU without GPU."""
 
     file: str
     topic: str
     dataset: str
-    full_time: str  # full mode: laptop CPU (Colab T4 GPU)
-    fast_time: str  # fast mode on a 2-core CPU
+    full_time: str  # full mode, measured on a 2-core CPU ("not measured yet" otherwise)
+    fast_time: str  # fast mode (COURSE_FAST=1), measured in a clean test run on 2 cores
 
+
+NOT_MEASURED = "not measured yet"
 
 LESSONS = (
-    Lesson("00_start_here.ipynb", "Start here: environment, GPU, course map", "–", "1 min", "< 1 min"),
-    Lesson("01_keras_basics.ipynb", "Keras basics: tf.function, Dense, fit, saving", "8×8 digits, synthetic",
-           "3 min (1 min)", "< 1 min"),
+    Lesson("00_start_here.ipynb", "Start here: environment, GPU, course map", "–", "≈ 40 s", "≈ 10 s"),
+    Lesson("01_keras_basics.ipynb", "Keras basics: tf.function, Dense, fit, saving",
+           "8×8 digits, synthetic", "≈ 1.5 min", "≈ 40 s"),
     Lesson("02_sgd_and_optimizers.ipynb", "SGD and optimizers from scratch, loss surfaces",
-           "2-D test functions, MNIST", "5 min (2 min)", "≈ 1.5 min"),
+           "2-D test functions, MNIST", "≈ 1.5 min (MNIST subset)", "≈ 25 s"),
     Lesson("03_lottery_ticket.ipynb", "Lottery tickets: iterative magnitude pruning", "MNIST",
-           "15 min (4 min)", "≈ 1.5 min"),
+           "≈ 6 min (MNIST subset)", "≈ 20 s"),
     Lesson("04_dense_gan.ipynb", "Dense GAN, GAN theory, mode collapse", "Fashion-MNIST, 8-Gaussian ring",
-           "15 min (3 min)", "≈ 1.5 min"),
+           "≈ 4.5 min", "≈ 70 s"),
     Lesson("05_dcgan_fashion_mnist.ipynb", "DCGAN, convolution arithmetic", "Fashion-MNIST",
-           "90 min (10 min)", "≈ 1.5 min"),
+           "≈ 14 h (estimate: 17 min/epoch × 50); use a GPU", "≈ 45 s"),
     Lesson("06_dcgan_colour.ipynb", "DCGAN on 64×64 colour images", "emoji / CIFAR-10 / your folder",
-           "60 min (8 min)", "≈ 1.5 min"),
+           NOT_MEASURED, "≈ 80 s"),
     Lesson("07_wgan.ipynb", "Wasserstein GAN: clipping and gradient penalty", "Fashion-MNIST, ring",
-           "90 min (12 min)", "≈ 1.5 min"),
+           NOT_MEASURED + " (ring part: ≈ 10 min)", "≈ 40 s"),
     Lesson("08_spectral_norm.ipynb", "Spectral normalisation, SN-GAN", "Fashion-MNIST",
-           "60 min (8 min)", "≈ 1.5 min"),
+           NOT_MEASURED, "≈ 30 s"),
     Lesson("09_progressive_gan.ipynb", "Progressive growing 4→32", "Fashion-MNIST at 32×32",
-           "90 min (12 min)", "≈ 1.5 min"),
-    Lesson("10_vae.ipynb", "Autoencoders, information theory, VAE", "MNIST", "30 min (5 min)", "≈ 1.5 min"),
-    Lesson("11_diffusion.ipynb", "Diffusion: DDPM training, DDIM sampling", "MNIST",
-           "3 h (25 min)", "≈ 1.5 min"),
+           NOT_MEASURED, "≈ 35 s"),
+    Lesson("10_vae.ipynb", "Autoencoders, information theory, VAE", "MNIST", NOT_MEASURED, "≈ 60 s"),
+    Lesson("11_diffusion.ipynb", "Diffusion: DDPM training, DDIM sampling", "Fashion-MNIST",
+           "hours (estimate: 4–8 min/epoch); use a GPU", "≈ 65 s"),
 )
 
 
 def markdown_table(available: set[str] | None = None) -> str:
     """The course map as a Markdown table; lessons not in ``available`` are marked as coming."""
-    lines = ["| # | Notebook | Topic | Dataset | Full: CPU (T4 GPU) | Fast | Colab |",
+    lines = ["| # | Notebook | Topic | Dataset | Full mode, 2-core CPU | Fast mode | Colab |",
              "|---|---|---|---|---|---|---|"]
     for lesson in LESSONS:
         number = lesson.file[:2]
