@@ -210,6 +210,19 @@ def time_loop(run_steps: Callable[[int], None], seconds: float, warmup: int = 3,
     return total_steps, total_time
 
 
+def _recorder(gan: str, batch: int, seconds: float, results: list[Result], verbose: bool,
+              warmup: Callable[[int], int]) -> Callable:
+    """``record(case, run, multiple=1)``: time one case, append its Result, print a line."""
+    def record(case: str, run: Callable[[int], None], multiple: int = 1) -> None:
+        steps, elapsed = time_loop(run, seconds, warmup=warmup(multiple), multiple=multiple)
+        result = Result(gan, case, steps * batch / elapsed, steps, elapsed)
+        results.append(result)
+        if verbose:
+            print(f"  {gan:<6} {case:<28} {result.images_per_s:>12,.0f} images/s", flush=True)
+
+    return record
+
+
 def _data(batch: int, shape: tuple[int, ...], batches: int = 64):
     import tensorflow as tf
 
@@ -278,14 +291,8 @@ def bench_dense(seconds: float = 6.0, spe_values: tuple[int, ...] = (),
                 verbose: bool = True) -> list[Result]:
     """Images/s of the dense GAN's training loops (see the module docstring)."""
     pixels, dataset = _data(DENSE_BATCH, (DENSE_PIXELS,))
-    results = []
-
-    def record(case, run, steps_multiple=1):
-        steps, elapsed = time_loop(run, seconds, warmup=2 * steps_multiple, multiple=steps_multiple)
-        result = Result("dense", case, steps * DENSE_BATCH / elapsed, steps, elapsed)
-        results.append(result)
-        if verbose:
-            print(f"  dense  {case:<28} {result.images_per_s:>12,.0f} images/s", flush=True)
+    results: list[Result] = []
+    record = _recorder("dense", DENSE_BATCH, seconds, results, verbose, lambda multiple: 2 * multiple)
 
     record("eager GradientTape loop",
            _per_batch_case(dense_models, DENSE_LATENT, "uniform", dataset, compiled=False))
@@ -336,14 +343,8 @@ def _train_on_batch_case(dataset, batch):
 def bench_dcgan(seconds: float = 6.0, batch: int = DCGAN_BATCH, verbose: bool = True) -> list[Result]:
     """Images/s of the DCGAN's training loops (see the module docstring)."""
     _, dataset = _data(batch, (28, 28, 1), batches=8)
-    results = []
-
-    def record(case, run, multiple=1):
-        steps, elapsed = time_loop(run, seconds, warmup=max(2, multiple), multiple=multiple)
-        result = Result("dcgan", case, steps * batch / elapsed, steps, elapsed)
-        results.append(result)
-        if verbose:
-            print(f"  dcgan  {case:<28} {result.images_per_s:>12,.0f} images/s", flush=True)
+    results: list[Result] = []
+    record = _recorder("dcgan", batch, seconds, results, verbose, lambda multiple: max(2, multiple))
 
     record("tf.function per batch",
            _per_batch_case(dcgan_models, DCGAN_LATENT, "normal", dataset, compiled=True))

@@ -45,6 +45,12 @@ def latent_seeds(count: int, dim: int, seed: int = 1234, distribution: str = "no
     return rng.normal(size=(count, dim)).astype(np.float32)
 
 
+def _due(callback, epoch: int, every: int) -> bool:
+    """True on every ``every``-th epoch and on the last one (``epoch`` is 0-based)."""
+    last = bool(callback.params) and epoch + 1 == callback.params.get("epochs")
+    return (epoch + 1) % every == 0 or last
+
+
 def default_generate(model, latents: np.ndarray):
     """``model.generator(latents, training=False)`` as a NumPy array."""
     return np.asarray(model.generator(latents, training=False))
@@ -80,8 +86,7 @@ class SampleGrid(Callback):
         return grid
 
     def on_epoch_end(self, epoch, logs=None):
-        last = self.params and epoch + 1 == self.params.get("epochs")
-        if (epoch + 1) % self.every == 0 or last:
+        if _due(self, epoch, self.every):
             grid = self.draw(epoch + 1)
             if self.show:
                 import matplotlib.pyplot as plt
@@ -138,8 +143,7 @@ class MetricMonitor(Callback):
         self.values: list[tuple[int, float]] = []
 
     def on_epoch_end(self, epoch, logs=None):
-        last = self.params and epoch + 1 == self.params.get("epochs")
-        if (epoch + 1) % self.every == 0 or last:
+        if _due(self, epoch, self.every):
             value = float(self.fn(self.model))
             self.values.append((epoch + 1, value))
             if self.verbose:
