@@ -4,9 +4,11 @@
     python -m course_utils.bench --seconds 3 --only dense
     python -m course_utils.bench --spe 8 128 512   # also try other steps_per_execution values
 
-Everything runs in one process on the same machine, one case after the other, on synthetic data of
-the real shapes (the data pipeline is not what is measured). Each case is warmed up first (tracing
-excluded), then timed for about ``--seconds``; the result is images per second.
+Everything runs in one process on the same machine, on synthetic data of the real shapes (the data
+pipeline is not what is measured). Each case is warmed up first (tracing excluded); then the cases
+are timed in ``--rounds`` interleaved rounds of about ``--seconds / --rounds`` each, and each case's
+best round counts (images per second). Interleaving exposes every case to the same slow phases of
+a shared machine; the "spread" column shows how much the rounds differed.
 
 Dense GAN (the second source's MNIST GAN: z = 20 uniform in [-1, 1], one hidden layer of 100 units
 in G and D, 784 pixels, batch 64):
@@ -17,7 +19,8 @@ in G and D, 784 pixels, batch 64):
 - ``epoch in one graph``: the course's path for this tiny model, the same ``train_step`` run a
   whole epoch per graph call by ``course_utils.fastloop.fit_in_graph``.
 
-DCGAN (notebook 05's architecture, batch 256):
+DCGAN (notebook 05's architecture and batch size, 128; the TensorFlow tutorial it comes from used
+256, which ``--dcgan-batch 256`` measures):
 - ``tf.function``: the source's per-batch ``@tf.function`` step.
 - ``train_on_batch``: the Keras 2 recipe: ``G.predict`` + ``D.train_on_batch`` on real and fake +
   ``gan.train_on_batch`` of the stacked model (frozen D).
@@ -29,12 +32,12 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 DENSE_BATCH, DENSE_LATENT, DENSE_HIDDEN, DENSE_PIXELS = 64, 20, 100, 784
-DCGAN_BATCH, DCGAN_LATENT = 256, 100
+DCGAN_BATCH, DCGAN_LATENT = 128, 100
 
 
 @dataclass
@@ -46,6 +49,7 @@ class Result:
     images_per_s: float
     steps: int
     seconds: float
+    spread: float = 0.0  # (best - worst) / best over the rounds
 
 
 # ---------- models ----------
@@ -181,46 +185,66 @@ def gan_model_class():
 
 # ---------- timing ----------
 
-def time_loop(run_steps: Callable[[int], None], seconds: float, warmup: int = 3,
-              multiple: int = 1) -> tuple[int, float]:
-    """Warm up (tracing excluded), calibrate, then time one run of about ``seconds``.
+def calibrate(run_steps: Callable[[int], None], seconds: float, warmup: int = 3,
+              multiple: int = 1) -> int:
+    """Warm up (tracing excluded), then find a step count whose run takes about ``seconds``.
 
     ``run_steps(n)`` must run ``n`` training steps and wait for them; ``multiple`` rounds step
-    counts (``fit`` with ``steps_per_execution`` runs whole blocks). Returns (steps, elapsed).
+    counts (``fit`` with ``steps_per_execution`` runs whole blocks).
     """
-    def timed(steps):
-        start = time.perf_counter()
-        run_steps(steps)
-        return time.perf_counter() - start
-
     def rounded(steps):
         return max(multiple, int(steps) // multiple * multiple)
 
     run_steps(rounded(warmup))
     steps = rounded(1)
-    elapsed = timed(steps)
-    while elapsed < seconds / 4 and steps < 10**7:  # grow until one call takes a fair time
+    elapsed = _timed(run_steps, steps)
+    while elapsed < seconds / 2 and steps < 10**7:  # grow until one call takes a fair time
         steps = rounded(steps * 2)
-        elapsed = timed(steps)
-    chunk = rounded(max(steps, steps * seconds / max(elapsed, 1e-9) / 2))
-    total_steps, total_time = 0, 0.0
-    while total_time < seconds:  # at least two chunks, so one load spike does not decide alone
-        total_time += timed(chunk)
-        total_steps += chunk
-    return total_steps, total_time
+        elapsed = _timed(run_steps, steps)
+    return rounded(max(steps, steps * seconds / max(elapsed, 1e-9)))
 
 
-def _recorder(gan: str, batch: int, seconds: float, results: list[Result], verbose: bool,
-              warmup: Callable[[int], int]) -> Callable:
-    """``record(case, run, multiple=1)``: time one case, append its Result, print a line."""
-    def record(case: str, run: Callable[[int], None], multiple: int = 1) -> None:
-        steps, elapsed = time_loop(run, seconds, warmup=warmup(multiple), multiple=multiple)
-        result = Result(gan, case, steps * batch / elapsed, steps, elapsed)
+def _timed(run_steps: Callable[[int], None], steps: int) -> float:
+    start = time.perf_counter()
+    run_steps(steps)
+    return time.perf_counter() - start
+
+
+@dataclass
+class _Case:
+    name: str
+    run: Callable[[int], None]
+    multiple: int = 1
+    chunk: int = 0
+    rates: list[float] = field(default_factory=list)  # steps per second, one per round
+    seconds: float = 0.0
+
+
+def measure(gan: str, batch: int, cases: list[_Case], seconds: float, rounds: int,
+            warmup: Callable[[int], int], verbose: bool) -> list[Result]:
+    """Time every case in ``rounds`` interleaved rounds; report each case's best round.
+
+    Interleaving spreads slow phases of the machine over all cases alike, and the best round
+    (as ``timeit`` recommends) is the least disturbed estimate of what the code itself costs.
+    """
+    per_round = seconds / rounds
+    for case in cases:
+        case.chunk = calibrate(case.run, per_round, warmup(case.multiple), case.multiple)
+    for _ in range(rounds):
+        for case in cases:
+            elapsed = _timed(case.run, case.chunk)
+            case.rates.append(case.chunk / elapsed)
+            case.seconds += elapsed
+    results = []
+    for case in cases:
+        best = max(case.rates)
+        result = Result(gan, case.name, best * batch, case.chunk * rounds, case.seconds,
+                        spread=(max(case.rates) - min(case.rates)) / best)
         results.append(result)
         if verbose:
-            print(f"  {gan:<6} {case:<28} {result.images_per_s:>12,.0f} images/s", flush=True)
-
-    return record
+            print(f"  {gan:<6} {case.name:<28} {result.images_per_s:>12,.0f} images/s "
+                  f"(rounds differ by {result.spread:.0%})", flush=True)
+    return results
 
 
 def _data(batch: int, shape: tuple[int, ...], batches: int = 64):
@@ -287,27 +311,25 @@ def _graph_epoch_case(models, latent, distribution, pixels):
     return run, batches
 
 
-def bench_dense(seconds: float = 6.0, spe_values: tuple[int, ...] = (),
+def bench_dense(seconds: float = 6.0, spe_values: tuple[int, ...] = (), rounds: int = 3,
                 verbose: bool = True) -> list[Result]:
     """Images/s of the dense GAN's training loops (see the module docstring)."""
     pixels, dataset = _data(DENSE_BATCH, (DENSE_PIXELS,))
-    results: list[Result] = []
-    record = _recorder("dense", DENSE_BATCH, seconds, results, verbose, lambda multiple: 2 * multiple)
-
-    record("eager GradientTape loop",
-           _per_batch_case(dense_models, DENSE_LATENT, "uniform", dataset, compiled=False))
-    record("tf.function per batch",
-           _per_batch_case(dense_models, DENSE_LATENT, "uniform", dataset, compiled=True))
-    run, spe = _fit_case(dense_models, DENSE_LATENT, "uniform", dataset, None)
-    record(f"fit (spe={spe})", run, spe)
-    run, batches = _graph_epoch_case(dense_models, DENSE_LATENT, "uniform", pixels)
-    record("epoch in one graph (course)", run, batches)
+    fit_run, spe = _fit_case(dense_models, DENSE_LATENT, "uniform", dataset, None)
+    graph_run, batches = _graph_epoch_case(dense_models, DENSE_LATENT, "uniform", pixels)
+    cases = [
+        _Case("eager GradientTape loop",
+              _per_batch_case(dense_models, DENSE_LATENT, "uniform", dataset, compiled=False)),
+        _Case("tf.function per batch",
+              _per_batch_case(dense_models, DENSE_LATENT, "uniform", dataset, compiled=True)),
+        _Case(f"fit (spe={spe})", fit_run, spe),
+        _Case("epoch in one graph (course)", graph_run, batches),
+    ]
     for value in spe_values:
-        if value == spe:
-            continue
-        run, _ = _fit_case(dense_models, DENSE_LATENT, "uniform", dataset, value)
-        record(f"fit (spe={value})", run, value)
-    return results
+        if value != spe:
+            run, _ = _fit_case(dense_models, DENSE_LATENT, "uniform", dataset, value)
+            cases.append(_Case(f"fit (spe={value})", run, value))
+    return measure("dense", DENSE_BATCH, cases, seconds, rounds, lambda multiple: 2 * multiple, verbose)
 
 
 def _train_on_batch_case(dataset, batch):
@@ -340,29 +362,29 @@ def _train_on_batch_case(dataset, batch):
     return run
 
 
-def bench_dcgan(seconds: float = 6.0, batch: int = DCGAN_BATCH, verbose: bool = True) -> list[Result]:
+def bench_dcgan(seconds: float = 6.0, batch: int = DCGAN_BATCH, rounds: int = 3,
+                verbose: bool = True) -> list[Result]:
     """Images/s of the DCGAN's training loops (see the module docstring)."""
     _, dataset = _data(batch, (28, 28, 1), batches=8)
-    results: list[Result] = []
-    record = _recorder("dcgan", batch, seconds, results, verbose, lambda multiple: max(2, multiple))
-
-    record("tf.function per batch",
-           _per_batch_case(dcgan_models, DCGAN_LATENT, "normal", dataset, compiled=True))
-    record("train_on_batch + predict", _train_on_batch_case(dataset, batch))
-    run, spe = _fit_case(dcgan_models, DCGAN_LATENT, "normal", dataset, None)
-    record(f"fit (course, spe={spe})", run, spe)
-    return results
+    fit_run, spe = _fit_case(dcgan_models, DCGAN_LATENT, "normal", dataset, None)
+    cases = [
+        _Case("tf.function per batch",
+              _per_batch_case(dcgan_models, DCGAN_LATENT, "normal", dataset, compiled=True)),
+        _Case("train_on_batch + predict", _train_on_batch_case(dataset, batch)),
+        _Case(f"fit (course, spe={spe})", fit_run, spe),
+    ]
+    return measure("dcgan", batch, cases, seconds, rounds, lambda multiple: max(2, multiple), verbose)
 
 
 def table(results: list[Result]) -> str:
     """A text table with each case's speed relative to the first case of its GAN."""
-    lines = [f"{'GAN':<6} {'case':<28} {'images/s':>12} {'steps':>7} {'s':>6} {'ratio':>8}"]
+    lines = [f"{'GAN':<6} {'case':<28} {'images/s':>12} {'steps':>7} {'s':>6} {'spread':>7} {'ratio':>8}"]
     baselines: dict[str, float] = {}
     for r in results:
         baselines.setdefault(r.gan, r.images_per_s)
         ratio = r.images_per_s / baselines[r.gan]
         lines.append(f"{r.gan:<6} {r.case:<28} {r.images_per_s:>12,.0f} {r.steps:>7} "
-                     f"{r.seconds:>6.1f} {ratio:>7.2f}x")
+                     f"{r.seconds:>6.1f} {r.spread:>6.0%} {ratio:>7.2f}x")
     return "\n".join(lines)
 
 
@@ -388,7 +410,8 @@ def ratios(results: list[Result]) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> list[Result]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=6.0, help="timed seconds per case")
+    parser.add_argument("--seconds", type=float, default=6.0, help="timed seconds per case, all rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the best one counts")
     parser.add_argument("--only", choices=["dense", "dcgan"], help="run one GAN only")
     parser.add_argument("--spe", type=int, nargs="*", default=[],
                         help="extra steps_per_execution values to try for the dense GAN's fit")
@@ -403,9 +426,9 @@ def main(argv: list[str] | None = None) -> list[Result]:
     print(f"TensorFlow {tf.__version__}, {os.cpu_count()} CPU(s), load average {load:.2f}")
     results: list[Result] = []
     if args.only in (None, "dense"):
-        results += bench_dense(args.seconds, tuple(args.spe))
+        results += bench_dense(args.seconds, tuple(args.spe), args.rounds)
     if args.only in (None, "dcgan"):
-        results += bench_dcgan(args.seconds, args.dcgan_batch)
+        results += bench_dcgan(args.seconds, args.dcgan_batch, args.rounds)
     print()
     print(table(results))
     for name, value in ratios(results).items():

@@ -26,11 +26,28 @@ def test_bench_runs_every_case_and_prints_the_table(capsys):
     assert "dcgan: fit / train_on_batch" in printed
 
 
-def test_time_loop_rounds_to_whole_blocks():
+def test_calibrate_rounds_to_whole_blocks():
     calls = []
-    steps, elapsed = bench.time_loop(calls.append, seconds=1e-9, warmup=3, multiple=4)
-    assert steps % 4 == 0 and steps > 0 and elapsed >= 0
+    chunk = bench.calibrate(calls.append, seconds=1e-9, warmup=3, multiple=4)
+    assert chunk % 4 == 0 and chunk > 0
     assert all(n % 4 == 0 for n in calls)
+
+
+def test_measure_reports_the_best_round_and_the_spread(monkeypatch):
+    import time
+
+    monkeypatch.setattr(bench, "calibrate", lambda *args, **kwargs: 5)  # 5 steps per round
+    per_step = iter([0.02, 0.01, 0.04])  # seconds per step in rounds 1-3
+
+    def run(steps):
+        time.sleep(next(per_step) * steps)
+
+    (result,) = bench.measure("toy", 10, [bench._Case("timed", run)], seconds=1.0, rounds=3,
+                              warmup=lambda multiple: 0, verbose=False)
+    assert 10 / 0.04 < result.images_per_s <= 10 / 0.01  # the best round (0.01 s/step), not the mean
+    assert result.images_per_s > 10 / 0.015
+    assert result.steps == 15
+    assert 0.6 < result.spread < 0.76  # (best - worst) / best = 0.75 with exact sleeps
 
 
 def test_fit_in_graph_runs_one_step_per_batch_and_calls_callbacks():
