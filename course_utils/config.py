@@ -63,8 +63,19 @@ def data_dir() -> Path:
     return folder
 
 
+def artefact_root(fast: bool | None = None) -> Path:
+    """``artefacts/`` for full-mode runs, ``artefacts/fast/`` for fast mode (``fast=None``: current).
+
+    Fast runs (CI, quick checks) keep to their own folder, so they never overwrite the samples,
+    metrics and checkpoints of a long full-mode run.
+    """
+    fast = is_fast() if fast is None else fast
+    root = project_root() / "artefacts"
+    return root / "fast" if fast else root
+
+
 def artefact_dir(notebook: str) -> Path:
     """The gitignored folder where a notebook writes checkpoints, GIFs, samples and models."""
-    folder = project_root() / "artefacts" / Path(notebook).stem
+    folder = artefact_root() / Path(notebook).stem
     folder.mkdir(parents=True, exist_ok=True)
     return folder

@@ -8,7 +8,7 @@ pytest ``pythonpath``). It reads nbval's items — one per notebook cell, node i
   in fast mode a time over the 90 s budget of CONTRIBUTING.md is flagged with "!";
 * result: FAIL if any cell failed (or the kernel did not start), PASS if cells passed, else SKIP;
 * cells: passed / collected;
-* metric: the first entry of ``artefacts/<stem>/metrics.json`` (a flat JSON object name → number)
+* metric: the first entry of ``artefacts/[fast/]<stem>/metrics.json`` (a flat JSON object name → number)
   if the notebook wrote one, "–" otherwise; "(old)" marks a file not rewritten during this run.
 
 It also registers the markers ``browser`` and ``slow`` used by the tests.
@@ -70,8 +70,12 @@ def format_number(value) -> str:
 
 
 def read_metric(root: Path, notebook: str, since: float | None = None) -> str:
-    """``name=value`` of the first entry of ``artefacts/<stem>/metrics.json``, or "–"."""
-    path = root / "artefacts" / Path(notebook).stem / "metrics.json"
+    """``name=value`` of the first entry of the notebook's ``metrics.json``, or "–".
+
+    Fast runs write to ``artefacts/fast/<stem>/``, full runs to ``artefacts/<stem>/``.
+    """
+    folder = root / "artefacts" / ("fast" if fast_mode() else "")
+    path = folder / Path(notebook).stem / "metrics.json"
     try:
         metrics = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -14,8 +14,9 @@ printed output echoed as it arrives (``--quiet`` hides it). Written under the gi
     runs/<stem>/run.json                mode, status, total and per-cell seconds, the metrics
 
 The notebook itself writes its artefacts (checkpoints, GIFs, samples, metrics.json) to
-``artefacts/<stem>/``; they are listed at the end. Exit status: 0 when every cell ran, 1 when a cell
-failed, 2 for a bad argument, 130 when interrupted.
+``artefacts/<stem>/`` (``artefacts/fast/<stem>/`` in fast mode); they are listed at the end.
+run.json also records the machine (CPU, cores, GPU), so a result says what it was measured on.
+Exit status: 0 when every cell ran, 1 when a cell failed, 2 for a bad argument, 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -129,16 +130,20 @@ def make_client(notebook, folder: Path, timeout: int | None, echo: bool, log: li
     )
 
 
-def read_metrics(stem: str) -> dict:
+def artefact_folder(stem: str, fast: bool) -> Path:
+    return ARTEFACTS / "fast" / stem if fast else ARTEFACTS / stem
+
+
+def read_metrics(stem: str, fast: bool) -> dict:
     try:
-        metrics = json.loads((ARTEFACTS / stem / "metrics.json").read_text(encoding="utf-8"))
+        metrics = json.loads((artefact_folder(stem, fast) / "metrics.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return metrics if isinstance(metrics, dict) else {}
 
 
-def describe_artefacts(stem: str, since: float) -> list[str]:
-    folder = ARTEFACTS / stem
+def describe_artefacts(stem: str, since: float, fast: bool) -> list[str]:
+    folder = artefact_folder(stem, fast)
     if not folder.is_dir():
         return [f"artefacts:      none ({folder.relative_to(ROOT)}/ was not written)"]
     files = sorted(path for path in folder.rglob("*") if path.is_file())
@@ -150,6 +155,27 @@ def describe_artefacts(stem: str, since: float) -> list[str]:
     if len(fresh) > 12:
         lines.append(f"                  … and {len(fresh) - 12} more")
     return lines
+
+
+def machine_description() -> dict:
+    """CPU model, core count and GPUs (from ``nvidia-smi`` when present) of this machine."""
+    import platform
+    import shutil
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpus: list[str] = []
+    if shutil.which("nvidia-smi"):
+        result = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+                                capture_output=True, text=True, check=False)
+        gpus = [line.strip() for line in result.stdout.splitlines() if line.strip()]
+    return {"cpu": cpu, "cores": os.cpu_count(), "gpus": gpus, "system": platform.platform(terse=True)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.monotonic() - started
 
     nbformat.write(client.nb, executed_path)
-    metrics = read_metrics(stem)
+    metrics = read_metrics(stem, args.fast)
     record = {
         "notebook": display(path),
         "mode": mode,
@@ -204,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": round(seconds, 1),
         "status": status,
         "error": error,
+        "machine": machine_description(),
         "cells": log,
         "metrics": metrics,
     }
@@ -218,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"executed copy:  {display(executed_path)}")
     print(f"run record:     {display(record_path)}")
     print(f"metric:         {shown_metrics or '–'}")
-    for line in describe_artefacts(stem, started_wall):
+    for line in describe_artefacts(stem, started_wall, args.fast):
         print(line)
     slowest = sorted(log, key=lambda entry: entry["seconds"], reverse=True)[:3]
     if slowest:
