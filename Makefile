@@ -9,9 +9,9 @@ else
 ENV_PY := .venv/bin/python
 STAMP := .venv/.course-installed
 endif
-TEST_ENV := COURSE_FAST=1 TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0
+TEST_ENV := COURSE_FAST=1 TF_CPP_MIN_LOG_LEVEL=2
 
-.PHONY: lab test env prefetch run clean
+.PHONY: gallery lab test env prefetch run clean
 
 env: $(STAMP)
 
@@ -35,6 +35,10 @@ prefetch: env
 run: env
 	@test -n "$(NB)" || { echo "usage: make run NB=05 [ARGS=--fast]"; exit 2; }
 	$(ENV_PY) tools/run_notebook.py $(NB) $(ARGS)
+
+# README's results gallery from the full-mode runs' samples and metrics (see tools/gallery.py).
+gallery: env
+	$(ENV_PY) tools/gallery.py
 
 clean:
 	rm -rf artefacts runs .pytest_cache

@@ -51,7 +51,7 @@ def lab(chromium, tmp_path_factory):
     served.mkdir()
     for path in NOTEBOOKS.glob("*.ipynb"):
         shutil.copy2(path, served / path.name)
-    env = {"COURSE_FAST": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+    env = {"COURSE_FAST": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
     server = lab_driver.LabServer(served, course / "lab-state", env=env)
     server.start()
     yield server

@@ -166,7 +166,7 @@ def record(paths: list[Path]) -> int:
 
     from nbclient import NotebookClient
 
-    os.environ.update(COURSE_FAST="1", TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0")
+    os.environ.update(COURSE_FAST="1", TF_CPP_MIN_LOG_LEVEL="2")
     for path in paths:
         original = nbformat.read(path, as_version=4)
         executed = nbformat.read(path, as_version=4)

@@ -8,7 +8,8 @@
 
 The notebook runs top to bottom in a fresh kernel started in its folder (as in JupyterLab) with
 COURSE_FAST unset, so every size is the full one; progress is printed per cell, with the cell's
-printed output echoed as it arrives (``--quiet`` hides it). Written under the gitignored ``runs/``:
+printed output echoed as it arrives (``--quiet`` hides it). Written under the gitignored ``runs/``
+(``runs/fast/`` with ``--fast``, so a quick run never replaces the record of a full one):
 
     runs/<stem>/<stem>.executed.ipynb   the notebook with all outputs (also after a failure)
     runs/<stem>/run.json                mode, status, total and per-cell seconds, the metrics
@@ -73,7 +74,6 @@ def configure_environment(fast: bool) -> None:
     else:
         os.environ.pop("COURSE_FAST", None)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.pop("MPLBACKEND", None)  # Agg would keep figures out of the executed copy
 
 
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
 
     configure_environment(args.fast)
     stem = path.stem
-    out_dir = args.out / stem
+    out_dir = (args.out / "fast" if args.fast else args.out) / stem  # fast never replaces full
     out_dir.mkdir(parents=True, exist_ok=True)
     executed_path = out_dir / f"{stem}.executed.ipynb"
     notebook = nbformat.read(path, as_version=4)

@@ -1,0 +1,67 @@
+"""The results gallery: built from what full-mode runs saved; fast-mode results are refused."""
+
+from __future__ import annotations
+
+import json
+
+import gallery
+import numpy as np
+import pytest
+
+from course_utils import artefacts
+
+README = "# Course\n\n## Results gallery\n\n<!-- gallery:start -->\nold\n<!-- gallery:end -->\n\n## Tests\n"
+
+
+def make_project(tmp_path, monkeypatch, fast_samples=False):
+    (tmp_path / "notebooks").mkdir()
+    for name in ("03_pruning", "04_dense_gan", "05_dcgan"):
+        (tmp_path / "notebooks" / f"{name}.ipynb").write_text("{}")
+    (tmp_path / "README.md").write_text(README)
+    images = np.random.default_rng(0).uniform(-1, 1, (80, 28, 28, 1)).astype(np.float32)
+    if fast_samples:
+        monkeypatch.setenv("COURSE_FAST", "1")
+    else:
+        monkeypatch.delenv("COURSE_FAST", raising=False)
+    folder = tmp_path / "artefacts" / "04_dense_gan"
+    artefacts.save_samples(images, folder)
+    artefacts.write_metrics(folder, {"fd": 11.35, "fd_untrained": 117.0, "kid": 0.17})
+    run = {"mode": "full", "seconds": 261.3, "status": "ok", "started": "2026-11-22T23:17:31+00:00",
+           "machine": {"cpu": "Test CPU 3000", "cores": 2, "gpus": []}}
+    (tmp_path / "runs" / "04_dense_gan").mkdir(parents=True)
+    (tmp_path / "runs" / "04_dense_gan" / "run.json").write_text(json.dumps(run))
+    return tmp_path
+
+
+def test_gallery_shows_full_mode_results_with_time_and_machine(tmp_path, monkeypatch):
+    root = make_project(tmp_path, monkeypatch)
+    assert gallery.main([], root=root) == 0
+    text = (root / "README.md").read_text()
+    block = text.split("<!-- gallery:start -->")[1].split("<!-- gallery:end -->")[0]
+    assert "old" not in block and text.endswith("## Tests\n")
+    row = next(line for line in block.splitlines() if line.startswith("| 04_dense_gan"))
+    assert "docs/gallery/04_dense_gan.png" in row
+    assert "fd = 11.35 (untrained: 117)" in row and "kid = 0.17" in row
+    assert "4 min on Test CPU 3000, 2 cores" in row and "2026-11-22" in row
+    assert "| 05_dcgan | – | not yet run in full mode |" in block
+    assert "03_pruning" not in block  # not a generative notebook
+    from PIL import Image
+
+    grid = Image.open(root / "docs" / "gallery" / "04_dense_gan.png")
+    assert grid.size == (16 * 30 + 2, 4 * 30 + 2)  # 64 samples, 16 columns, 2-pixel padding
+    assert gallery.main(["--check"], root=root) == 0  # README is up to date now
+
+
+def test_gallery_refuses_samples_from_a_fast_run(tmp_path, monkeypatch):
+    root = make_project(tmp_path, monkeypatch, fast_samples=True)
+    gallery.main([], root=root)
+    block = (root / "README.md").read_text()
+    assert "04_dense_gan | – | artefacts/04_dense_gan/samples.npz comes from a fast-mode run" in block
+    assert not (root / "docs" / "gallery" / "04_dense_gan.png").exists()
+
+
+def test_gallery_names_the_missing_markers(tmp_path, monkeypatch):
+    root = make_project(tmp_path, monkeypatch)
+    (root / "README.md").write_text("# Course without a gallery section\n")
+    with pytest.raises(SystemExit, match="gallery:start"):
+        gallery.main([], root=root)

@@ -1,0 +1,171 @@
+"""Results gallery: sample grids and measured metrics of full-mode runs, written into README.md.
+
+    python tools/gallery.py            # read artefacts/ and runs/, write docs/gallery/ + README
+    python tools/gallery.py --check    # only report what each notebook has (exit 1 if README is stale)
+    make gallery
+
+For every generative notebook it reads what the notebook itself saved in a full-mode run:
+
+    artefacts/<stem>/samples.npz    uint8 samples (``course_utils.artefacts.save_samples``)
+    artefacts/<stem>/metrics.json   the measured values (first key = headline metric)
+    runs/<stem>/run.json            time, date and machine of the run (``tools/run_notebook.py``)
+
+and writes ``docs/gallery/<stem>.png`` (the first 64 samples) plus a table between the
+``gallery:start`` / ``gallery:end`` markers of README.md. Samples saved in fast mode are refused:
+the gallery shows full-mode results only, and a notebook without one is listed as not yet run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+GENERATIVE = ("04", "05", "06", "07", "08", "09", "10", "11")
+START, END = "<!-- gallery:start -->", "<!-- gallery:end -->"
+GRID_COUNT = 64
+
+
+@dataclass
+class Entry:
+    """What the gallery knows about one notebook's full-mode run."""
+
+    stem: str
+    image: Path | None = None
+    metrics: dict | None = None
+    run: dict | None = None
+    problem: str | None = None  # why there is no result to show
+
+
+def notebook_stems(root: Path) -> list[str]:
+    """Stems of the generative notebooks present in ``notebooks/``."""
+    return [path.stem for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+            if path.name[:2] in GENERATIVE]
+
+
+def read_json(path: Path) -> dict | None:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def collect(root: Path, stem: str, out_dir: Path, write: bool = True) -> Entry:
+    """Read one notebook's full-mode artefacts and, if ``write``, save its sample grid as PNG."""
+    from course_utils.artefacts import load_samples
+    from course_utils.plotting import image_grid
+
+    entry = Entry(stem)
+    samples_path = root / "artefacts" / stem / "samples.npz"
+    if not samples_path.is_file():
+        entry.problem = "not yet run in full mode"
+        return entry
+    with np.load(samples_path) as archive:
+        fast = bool(archive["fast_mode"]) if "fast_mode" in archive else False
+    metrics = read_json(root / "artefacts" / stem / "metrics.json") or {}
+    if fast or metrics.get("mode") == "fast":
+        entry.problem = f"{samples_path.relative_to(root)} comes from a fast-mode run"
+        return entry
+    run = read_json(root / "runs" / stem / "run.json")
+    if run is not None and run.get("mode") != "full":
+        run = None  # a later fast run through run_notebook.py: its time is not the full run's
+    entry.metrics, entry.run = metrics, run
+    entry.image = out_dir / f"{stem}.png"
+    if write:
+        from PIL import Image
+
+        grid = image_grid(load_samples(samples_path)[:GRID_COUNT], (0, 255), columns=16)
+        entry.image.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(grid).save(entry.image, optimize=True)
+    return entry
+
+
+def describe_metrics(metrics: dict) -> str:
+    """The headline metric, and the untrained model's value where the notebook measured one."""
+    numbers = {k: v for k, v in metrics.items() if isinstance(v, int | float) and k != "epochs"}
+    if not numbers:
+        return "–"
+    headline, value = next(iter(numbers.items()))
+    text = f"{headline} = {value:.4g}"
+    untrained = numbers.get(f"{headline}_untrained")
+    if untrained is not None:
+        text += f" (untrained: {untrained:.4g})"
+    extras = [f"{k} = {v:.3g}" for k, v in numbers.items()
+              if k != headline and not k.endswith("_untrained")][:3]
+    return text + ("; " + ", ".join(extras) if extras else "")
+
+
+def describe_run(run: dict | None) -> str:
+    if not run:
+        return "time not recorded (no runs/<stem>/run.json from tools/run_notebook.py)"
+    machine = run.get("machine") or {}
+    where = machine.get("cpu", "unknown machine")
+    if machine.get("cores"):
+        where += f", {machine['cores']} cores"
+    if machine.get("gpus"):
+        where += ", GPU: " + ", ".join(machine["gpus"])
+    minutes = float(run.get("seconds", 0)) / 60
+    return f"{minutes:.0f} min on {where} ({run.get('started', '?')[:10]}, {run.get('status')})"
+
+
+def markdown(entries: list[Entry], root: Path) -> str:
+    """The README block: one row per generative notebook."""
+    lines = [
+        "Produced by `python tools/gallery.py` from the samples and metrics each notebook saved in",
+        "its own full-mode run (`make run NB=..`). Metrics: Fréchet distance (fd, lower is better)",
+        "and kernel distance (kid) on the course's feature network; ELBO in nats for the VAE.",
+        "",
+        "| notebook | samples (full mode) | measured | run |",
+        "|---|---|---|---|",
+    ]
+    for entry in entries:
+        if entry.problem:
+            lines.append(f"| {entry.stem} | – | {entry.problem} | – |")
+            continue
+        image = entry.image.relative_to(root).as_posix()
+        lines.append(f"| {entry.stem} | ![{entry.stem} samples]({image}) | "
+                     f"{describe_metrics(entry.metrics or {})} | {describe_run(entry.run)} |")
+    return "\n".join(lines)
+
+
+def replace_block(text: str, block: str) -> str:
+    """``text`` with the part between the gallery markers replaced by ``block``."""
+    if START not in text or END not in text:
+        raise SystemExit(f"error: README.md has no {START} … {END} markers; add them where the "
+                         "gallery belongs")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{block}\n{END}{tail}"
+
+
+def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true",
+                        help="report only; exit 1 when README.md would change")
+    args = parser.parse_args(argv)
+    out_dir = root / "docs" / "gallery"
+    entries = [collect(root, stem, out_dir, write=not args.check) for stem in notebook_stems(root)]
+    for entry in entries:
+        status = entry.problem or f"ok: {describe_metrics(entry.metrics or {})}"
+        print(f"{entry.stem:<28} {status}")
+    readme = root / "README.md"
+    current = readme.read_text(encoding="utf-8")
+    updated = replace_block(current, markdown(entries, root))
+    if args.check:
+        return 0 if updated == current else 1
+    readme.write_text(updated, encoding="utf-8")
+    print(f"wrote {readme.relative_to(root)} and {sum(e.image is not None for e in entries)} "
+          f"grids under {out_dir.relative_to(root)}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
