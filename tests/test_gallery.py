@@ -26,7 +26,8 @@ def make_project(tmp_path, monkeypatch, fast_samples=False):
     folder = tmp_path / "artefacts" / "04_dense_gan"
     artefacts.save_samples(images, folder)
     artefacts.write_metrics(folder, {"fd": 11.35, "fd_untrained": 117.0, "kid": 0.17})
-    run = {"mode": "full", "seconds": 261.3, "status": "ok", "started": "2026-11-22T23:17:31+00:00",
+    run = {"mode": "full", "seconds": 261.3, "cpu_seconds": 480.0, "status": "ok",
+           "started": "2026-11-22T23:17:31+00:00",
            "machine": {"cpu": "Test CPU 3000", "cores": 2, "gpus": []}}
     (tmp_path / "runs" / "04_dense_gan").mkdir(parents=True)
     (tmp_path / "runs" / "04_dense_gan" / "run.json").write_text(json.dumps(run))
@@ -42,7 +43,7 @@ def test_gallery_shows_full_mode_results_with_time_and_machine(tmp_path, monkeyp
     row = next(line for line in block.splitlines() if line.startswith("| 04_dense_gan"))
     assert "docs/gallery/04_dense_gan.png" in row
     assert "fd = 11.35 (untrained: 117)" in row and "kid = 0.17" in row
-    assert "4 min on Test CPU 3000, 2 cores" in row and "2026-11-22" in row
+    assert "4 min (8 CPU-min) on Test CPU 3000, 2 cores" in row and "2026-11-22" in row
     assert "| 05_dcgan | – | not yet run in full mode |" in block
     assert "03_pruning" not in block  # not a generative notebook
     from PIL import Image

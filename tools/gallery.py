@@ -113,7 +113,10 @@ def describe_run(run: dict | None) -> str:
     if machine.get("gpus"):
         where += ", GPU: " + ", ".join(machine["gpus"])
     minutes = float(run.get("seconds", 0)) / 60
-    return f"{minutes:.0f} min on {where} ({run.get('started', '?')[:10]}, {run.get('status')})"
+    cpu = run.get("cpu_seconds")
+    cpu_text = f" ({float(cpu) / 60:.0f} CPU-min)" if cpu else ""
+    return (f"{minutes:.0f} min{cpu_text} on {where} "
+            f"({run.get('started', '?')[:10]}, {run.get('status')})")
 
 
 def markdown(entries: list[Entry], root: Path) -> str:

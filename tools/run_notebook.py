@@ -12,7 +12,8 @@ printed output echoed as it arrives (``--quiet`` hides it). Written under the gi
 (``runs/fast/`` with ``--fast``, so a quick run never replaces the record of a full one):
 
     runs/<stem>/<stem>.executed.ipynb   the notebook with all outputs (also after a failure)
-    runs/<stem>/run.json                mode, status, total and per-cell seconds, the metrics
+    runs/<stem>/run.json                mode, status, wall-clock and CPU seconds, per-cell seconds,
+                                        the metrics
 
 The notebook itself writes its artefacts (checkpoints, GIFs, samples, metrics.json) to
 ``artefacts/<stem>/`` (``artefacts/fast/<stem>/`` in fast mode); they are listed at the end.
@@ -157,6 +158,14 @@ def describe_artefacts(stem: str, since: float, fast: bool) -> list[str]:
     return lines
 
 
+def children_cpu_seconds() -> float:
+    """User + system CPU seconds of finished child processes (the kernel, after it exits)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def machine_description() -> dict:
     """CPU model, core count and GPUs (from ``nvidia-smi`` when present) of this machine."""
     import platform
@@ -210,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     log: list[dict] = []
     client = make_client(notebook, path.parent, args.timeout, not args.quiet, log)
     started_wall, started = time.time(), time.monotonic()
+    cpu_before = children_cpu_seconds()
     status, error = "ok", None
     try:
         # The kernel's own stderr would repeat what it also sends as output messages (echoed above).
@@ -220,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         lines = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip().splitlines()  # drop ANSI colours
         status, error = "error", f"{type(exc).__name__}: {lines[-1] if lines else ''}"
     seconds = time.monotonic() - started
+    cpu_seconds = children_cpu_seconds() - cpu_before  # the kernel's CPU time, once it has exited
 
     nbformat.write(client.nb, executed_path)
     metrics = read_metrics(stem, args.fast)
@@ -228,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         "mode": mode,
         "started": datetime.fromtimestamp(started_wall, timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu_seconds, 1),
         "status": status,
         "error": error,
         "machine": machine_description(),
