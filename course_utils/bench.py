@@ -411,7 +411,7 @@ def ratios(results: list[Result]) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> list[Result]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=6.0, help="timed seconds per case, all rounds")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the best one counts")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; the best one counts")
     parser.add_argument("--only", choices=["dense", "dcgan"], help="run one GAN only")
     parser.add_argument("--spe", type=int, nargs="*", default=[],
                         help="extra steps_per_execution values to try for the dense GAN's fit")
