@@ -49,12 +49,16 @@ def test_gallery_shows_full_mode_results_with_time_and_machine(tmp_path, monkeyp
     from PIL import Image
 
     grid = Image.open(root / "docs" / "gallery" / "04_dense_gan.png")
-    assert grid.size == (16 * 30 + 2, 4 * 30 + 2)  # 64 samples, 16 columns, 2-pixel padding
+    # 64 samples in 16 columns with 2-pixel padding, drawn at 2× because they are only 28 pixels
+    assert grid.size == (2 * (16 * 30 + 2), 2 * (4 * 30 + 2))
     assert gallery.main(["--check"], root=root) == 0  # README is up to date now
 
 
 def test_gallery_refuses_samples_from_a_fast_run(tmp_path, monkeypatch):
     root = make_project(tmp_path, monkeypatch, fast_samples=True)
+    stale = root / "docs" / "gallery" / "04_dense_gan.png"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"grid of an earlier full run")
     gallery.main([], root=root)
     block = (root / "README.md").read_text()
     assert "04_dense_gan | – | artefacts/04_dense_gan/samples.npz comes from a fast-mode run" in block

@@ -65,14 +65,18 @@ def collect(root: Path, stem: str, out_dir: Path, write: bool = True) -> Entry:
 
     entry = Entry(stem)
     samples_path = root / "artefacts" / stem / "samples.npz"
+    stale_grid = out_dir / f"{stem}.png"
     if not samples_path.is_file():
         entry.problem = "not yet run in full mode"
-        return entry
-    with np.load(samples_path) as archive:
-        fast = bool(archive["fast_mode"]) if "fast_mode" in archive else False
-    metrics = read_json(root / "artefacts" / stem / "metrics.json") or {}
-    if fast or metrics.get("mode") == "fast":
-        entry.problem = f"{samples_path.relative_to(root)} comes from a fast-mode run"
+    else:
+        with np.load(samples_path) as archive:
+            fast = bool(archive["fast_mode"]) if "fast_mode" in archive else False
+        metrics = read_json(root / "artefacts" / stem / "metrics.json") or {}
+        if fast or metrics.get("mode") == "fast":
+            entry.problem = f"{samples_path.relative_to(root)} comes from a fast-mode run"
+    if entry.problem:
+        if write and stale_grid.is_file():
+            stale_grid.unlink()  # a grid from an earlier result must not outlive it
         return entry
     run = read_json(root / "runs" / stem / "run.json")
     if run is not None and run.get("mode") != "full":
@@ -82,9 +86,12 @@ def collect(root: Path, stem: str, out_dir: Path, write: bool = True) -> Entry:
     if write:
         from PIL import Image
 
-        grid = image_grid(load_samples(samples_path)[:GRID_COUNT], (0, 255), columns=16)
+        samples = load_samples(samples_path)[:GRID_COUNT]
+        grid = Image.fromarray(image_grid(samples, (0, 255), columns=16))
+        scale = max(1, 64 // samples.shape[1])  # 28×28 images drawn at 2×, so they can be read
+        grid = grid.resize((grid.width * scale, grid.height * scale), Image.NEAREST)
         entry.image.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(grid).save(entry.image, optimize=True)
+        grid.save(entry.image, optimize=True)
     return entry
 
 
