@@ -31,7 +31,7 @@ LESSONS = (
     Lesson("04_dense_gan.ipynb", "Dense GAN, GAN theory, mode collapse", "Fashion-MNIST, 8-Gaussian ring",
            "≈ 4.5 min", "≈ 45 s"),
     Lesson("05_dcgan_fashion_mnist.ipynb", "DCGAN, convolution arithmetic", "Fashion-MNIST",
-           "≈ 1.5–2 h (estimate: ≈ 100 s/epoch × 50)", "≈ 20 s"),
+           "≈ 75 min (measured: 81–90 s per epoch × 50)", "≈ 20 s"),
     Lesson("06_dcgan_colour.ipynb", "DCGAN on 64×64 colour images", "emoji / CIFAR-10 / your folder",
            NOT_MEASURED, "≈ 70 s"),
     Lesson("07_wgan.ipynb", "Wasserstein GAN: clipping and gradient penalty", "Fashion-MNIST, ring",
