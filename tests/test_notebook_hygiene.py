@@ -8,7 +8,6 @@ import nbformat
 import pytest
 from nbtool import (
     BOOTSTRAP_MARK,
-    CHECK_MARK,
     LINKS_FILE,
     NOTEBOOKS,
     README,
@@ -46,15 +45,11 @@ def test_notebook_is_valid_and_stored_without_outputs(path):
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
     for cell in _code_cells(notebook):
-        if cell.source.startswith(CHECK_MARK):
-            assert cell.execution_count == (1 if cell.outputs else None)
-            # checked cells keep the plain text nbval compares, nothing else
-            for output in cell.outputs:
-                assert output.output_type in ("stream", "execute_result")
-                assert set(output.get("data", {})) <= {"text/plain"}
-        else:
-            assert cell.execution_count is None, f"{path.name}: execution count stored"
-            assert cell.outputs == [], f"{path.name}: outputs stored in an unchecked cell"
+        assert cell.execution_count is None, f"{path.name}: execution count stored"
+        assert cell.outputs == [], f"{path.name}: outputs stored"
+        assert "NBVAL_CHECK_OUTPUT" not in cell.source, (
+            f"{path.name}: a cell asks nbval to compare stored output; notebooks store none, "
+            "state the expectation with assert instead")
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)

@@ -3,10 +3,9 @@
     python tools/nbtool.py normalize            # every notebook + colab_links.md
     python tools/nbtool.py from-py SRC.py NB    # build a notebook from a "# %%" percent script
     python tools/nbtool.py to-py NB             # print a notebook as a percent script
-    python tools/nbtool.py record NB [NB ...]   # run in fast mode, store outputs of checked cells
 
-Outputs are stripped everywhere except in cells whose first line is ``# NBVAL_CHECK_OUTPUT``: those
-keep the deterministic text they printed in a fast-mode run, and nbval compares it in CI.
+Every output and execution count is stripped. What a cell must show is stated with ``assert`` in
+the cell itself, so CI (nbval, lax mode) checks it by running the notebook, not by comparing text.
 """
 
 from __future__ import annotations
@@ -29,26 +28,6 @@ MAP_START, MAP_END = "<!-- course-map:start -->", "<!-- course-map:end -->"
 BADGE_PATTERN = re.compile(r"^\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)\s*$", re.MULTILINE)
 BOOTSTRAP_MARK = "# Set-up (first cell)"
 SOLUTION_MARK = "# @title Solution"
-CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
-
-
-def is_checked(cell) -> bool:
-    """True for a code cell whose printed output CI compares."""
-    return cell.cell_type == "code" and cell.source.startswith(CHECK_MARK)
-
-
-def text_outputs(outputs: list) -> list:
-    """Keep only the plain-text part of a checked cell's outputs (streams and text results)."""
-    kept = []
-    for output in outputs:
-        if output.get("output_type") == "stream":
-            if output.get("name") == "stdout":
-                kept.append(nbformat.v4.new_output("stream", name="stdout", text=output["text"]))
-        elif output.get("output_type") == "execute_result" and "text/plain" in output.get("data", {}):
-            text = output["data"]["text/plain"]
-            kept.append(nbformat.v4.new_output("execute_result", data={"text/plain": text},
-                                               execution_count=None))
-    return kept
 
 
 def bootstrap_source() -> str:
@@ -76,9 +55,8 @@ def normalize(notebook: nbformat.NotebookNode, name: str) -> nbformat.NotebookNo
     for cell in notebook.cells:
         cell.pop("id", None)
         if cell.cell_type == "code":
-            cell.outputs = text_outputs(cell.outputs) if is_checked(cell) else []
-            # nbval compares a cell's output only if the stored cell counts as run.
-            cell.execution_count = 1 if is_checked(cell) and cell.outputs else None
+            cell.outputs = []
+            cell.execution_count = None
     first = notebook.cells[0]
     badge = colab_badge(name)
     if first.cell_type != "markdown":
@@ -160,26 +138,6 @@ def to_percent(notebook: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
-def record(paths: list[Path]) -> int:
-    """Execute notebooks in fast mode and store the text output of their checked cells."""
-    import os
-
-    from nbclient import NotebookClient
-
-    os.environ.update(COURSE_FAST="1", TF_CPP_MIN_LOG_LEVEL="2")
-    for path in paths:
-        original = nbformat.read(path, as_version=4)
-        executed = nbformat.read(path, as_version=4)
-        NotebookClient(executed, timeout=900, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
-        for stored, ran in zip(original.cells, executed.cells):
-            if is_checked(stored):
-                stored.outputs = text_outputs(ran.outputs)
-        write(normalize(original, path.name), path)
-        print(f"recorded checked outputs of {path.name}")
-    return 0
-
-
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "normalize"
     if command == "normalize":
@@ -192,8 +150,6 @@ def main(argv: list[str]) -> int:
         source, target = Path(argv[1]), Path(argv[2])
         write(normalize(from_percent(source.read_text(encoding="utf-8")), target.name), target)
         return 0
-    if command == "record":
-        return record([Path(arg) for arg in argv[1:]])
     if command == "to-py":
         print(to_percent(nbformat.read(argv[1], as_version=4)))
         return 0
