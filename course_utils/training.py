@@ -8,6 +8,7 @@ so re-running a training cell after the kernel died continues from the last fini
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from course_utils.config import is_fast
 from course_utils.data.arrays import TANH_RANGE, ValueRange
 from course_utils.plotting import image_grid
 from course_utils.policy import DevicePolicy, detect_policy
+from course_utils.timing import EPOCH_SECONDS_FILE, training_seconds  # noqa: F401 (re-export)
 
 try:
     import keras
@@ -154,6 +156,30 @@ class MetricMonitor(Callback):
             logs[self.name] = value
 
 
+class EpochTimer(Callback):
+    """Append each epoch's wall-clock seconds to a CSV file (``epoch,seconds``).
+
+    The file survives an interrupted run, so the total training time of a run that was resumed
+    several times is the sum of its rows (see :func:`training_seconds`).
+    """
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = Path(path)
+        self.started = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = time.perf_counter() - self.started
+        new_file = not self.path.is_file()
+        with self.path.open("a") as handle:
+            if new_file:
+                handle.write("epoch,seconds\n")
+            handle.write(f"{epoch + 1},{seconds:.3f}\n")
+
+
 def run_folder(folder: Path) -> Path:
     """A mode-specific subfolder, so fast-mode checkpoints never stand in for a full run."""
     path = Path(folder) / ("fast" if is_fast() else "full")
@@ -187,12 +213,15 @@ def fit_resumable(model, data, epochs: int, folder: Path, callbacks: list | None
     if hasattr(data, "element_spec"):
         fit_kwargs.setdefault("shuffle", False)  # a tf.data pipeline shuffles itself
     backup_dir, log_file = root / "backup", root / "history.csv"
+    timer_file = root / EPOCH_SECONDS_FILE
     if not backup_dir.exists():
         log_file.unlink(missing_ok=True)  # a fresh start: no rows of an older run
+        timer_file.unlink(missing_ok=True)
     backup = keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=True)
     log = keras.callbacks.CSVLogger(str(log_file), append=True)
     # The logger comes last, so values that callbacks add to the logs (MetricMonitor) are saved.
-    model.fit(data, epochs=epochs, callbacks=[backup, *(callbacks or []), log], **fit_kwargs)
+    timer = EpochTimer(timer_file)
+    model.fit(data, epochs=epochs, callbacks=[backup, timer, *(callbacks or []), log], **fit_kwargs)
     model.save_weights(weights)
     history = read_history_csv(log_file)
     history_file.write_text(json.dumps({"epochs": epochs, "history": history}))

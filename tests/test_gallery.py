@@ -34,6 +34,13 @@ def make_project(tmp_path, monkeypatch, fast_samples=False):
     return tmp_path
 
 
+def test_a_resumed_run_reports_the_training_time_of_all_its_parts():
+    run = {"seconds": 600, "training_seconds": 5400, "status": "ok", "started": "2026-11-23",
+           "machine": {"cpu": "Test CPU", "cores": 2}}
+    text = gallery.describe_run(run)
+    assert text.startswith("10 min") and "90 min of training over all resumed parts" in text
+
+
 def test_gallery_shows_full_mode_results_with_time_and_machine(tmp_path, monkeypatch):
     root = make_project(tmp_path, monkeypatch)
     assert gallery.main([], root=root) == 0
@@ -45,6 +52,7 @@ def test_gallery_shows_full_mode_results_with_time_and_machine(tmp_path, monkeyp
     assert "fd = 11.35 (untrained: 117)" in row and "kid = 0.17" in row
     assert "4 min (8 CPU-min) on Test CPU 3000, 2 cores" in row and "2026-11-22" in row
     assert "| 05_dcgan | – | not yet run in full mode |" in block
+    assert "resumed" not in row
     assert "03_pruning" not in block  # not a generative notebook
     from PIL import Image
 

@@ -206,6 +206,10 @@ def test_fit_resumable_resumes_then_reloads(isolated):
     assert int(first.g_opt.iterations.numpy()) == 2 * STEPS_PER_EPOCH
     assert (folder / "fast" / "backup").exists()
     assert not (folder / "fast" / "final.weights.h5").exists()
+    timing = folder / "fast" / "epoch_seconds.csv"
+    assert [line.split(",")[0] for line in timing.read_text().splitlines()] == ["epoch", "1", "2"]
+    first_part = training.training_seconds(folder)
+    assert first_part > 0
 
     # a fresh model (new kernel) continues at epoch 2 with the optimizer state restored
     second = TinyModel()
@@ -219,6 +223,9 @@ def test_fit_resumable_resumes_then_reloads(isolated):
     assert len(history["g_loss"]) == epochs  # CSV rows of both runs
     saved = json.loads((folder / "fast" / "history.json").read_text())
     assert saved["epochs"] == epochs
+    # the time of both parts is kept, one row per epoch
+    assert [line.split(",")[0] for line in timing.read_text().splitlines()[1:]] == ["1", "2", "3", "4"]
+    assert training.training_seconds(folder) > first_part
 
     # a finished run reloads its weights instead of training again
     third = TinyModel()
@@ -230,6 +237,16 @@ def test_fit_resumable_resumes_then_reloads(isolated):
     assert reloaded == history
     for a, b in zip(second.generator.get_weights(), third.generator.get_weights()):
         np.testing.assert_allclose(a, b)
+
+
+def test_training_seconds_sums_every_epoch_file_below_a_folder(tmp_path):
+    for stage, rows in (("stage_04", ["1,1.5", "2,2.5"]), ("stage_08", ["1,10.0"])):
+        folder = tmp_path / stage / "full"
+        folder.mkdir(parents=True)
+        (folder / "epoch_seconds.csv").write_text("epoch,seconds\n" + "\n".join(rows) + "\n")
+    assert training.training_seconds(tmp_path) == pytest.approx(14.0)
+    assert training.training_seconds(tmp_path / "stage_08") == pytest.approx(10.0)
+    assert training.training_seconds(tmp_path / "missing") == 0.0
 
 
 def test_fit_resumable_refuses_unbuilt_custom_optimizers(isolated):

@@ -122,8 +122,12 @@ def describe_run(run: dict | None) -> str:
     minutes = float(run.get("seconds", 0)) / 60
     cpu = run.get("cpu_seconds")
     cpu_text = f" ({float(cpu) / 60:.0f} CPU-min)" if cpu else ""
+    # A resumed run's wall time covers only its last part; the epoch log covers all parts.
+    training = float(run.get("training_seconds") or 0)
+    resumed = (f"; {training / 60:.0f} min of training over all resumed parts"
+               if training > float(run.get("seconds", 0)) else "")
     return (f"{minutes:.0f} min{cpu_text} on {where} "
-            f"({run.get('started', '?')[:10]}, {run.get('status')})")
+            f"({run.get('started', '?')[:10]}, {run.get('status')}){resumed}")
 
 
 def markdown(entries: list[Entry], root: Path) -> str:

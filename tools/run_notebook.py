@@ -34,6 +34,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a clone without installing the package
+from course_utils.timing import training_seconds  # noqa: E402 (no TensorFlow import)
+
 NOTEBOOKS = ROOT / "notebooks"
 RUNS = ROOT / "runs"
 ARTEFACTS = ROOT / "artefacts"
@@ -240,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         "started": datetime.fromtimestamp(started_wall, timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(seconds, 1),
         "cpu_seconds": round(cpu_seconds, 1),
+        # Summed over every epoch of fit_resumable, including earlier runs this one resumed.
+        "training_seconds": round(training_seconds(artefact_folder(stem, args.fast)), 1),
         "status": status,
         "error": error,
         "machine": machine_description(),
