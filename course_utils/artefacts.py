@@ -56,3 +56,36 @@ def write_metrics(folder: Path, values: dict, name: str = "metrics.json") -> Pat
     current["mode"] = "fast" if is_fast() else "full"
     _atomic_write_bytes(path, json.dumps(current, indent=2).encode())
     return path
+
+
+class MeasurementCache:
+    """Slow measurements kept on disk, so a rerun after an interruption skips the finished ones.
+
+    Values are stored under string keys in ``path`` (JSON) together with a ``signature`` of what
+    was measured (for example the number of training updates). A different signature means the
+    model changed: the old values are dropped rather than reused.
+    """
+
+    def __init__(self, path: Path, signature: str):
+        self.path, self.signature = Path(path), str(signature)
+        saved = json.loads(self.path.read_text()) if self.path.is_file() else {}
+        self.values: dict = saved.get("values", {}) if saved.get("signature") == self.signature else {}
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.values
+
+    def get(self, key: str):
+        """The stored value for ``key`` (``None`` if it was not measured yet)."""
+        return self.values.get(key)
+
+    def put(self, key: str, value) -> None:
+        """Store ``value`` (JSON-serialisable) and write the file at once."""
+        self.values[key] = value
+        payload = {"signature": self.signature, "values": self.values}
+        _atomic_write_bytes(self.path, json.dumps(payload, indent=1).encode())
+
+    def measure(self, key: str, compute):
+        """``compute()`` unless ``key`` is stored already; the result is stored either way."""
+        if key not in self.values:
+            self.put(key, compute())
+        return self.values[key]

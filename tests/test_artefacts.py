@@ -1,0 +1,29 @@
+"""The measurement cache: finished measurements survive a rerun, a changed model drops them."""
+
+from course_utils.artefacts import MeasurementCache
+
+
+def test_cache_keeps_finished_measurements_for_the_same_signature(tmp_path):
+    path = tmp_path / "sampling.json"
+    calls = []
+
+    def slow(value):
+        calls.append(value)
+        return value
+
+    first = MeasurementCache(path, signature="updates=4690")
+    assert first.measure("EMA/DDIM/50", lambda: slow(12.5)) == 12.5
+    assert first.measure("EMA/DDIM/50", lambda: slow(99.0)) == 12.5  # not computed again
+    # an interrupted run: a new kernel opens the same file
+    second = MeasurementCache(path, signature="updates=4690")
+    assert "EMA/DDIM/50" in second and second.get("EMA/DDIM/50") == 12.5
+    assert second.measure("EMA/DDIM/100", lambda: slow([11.0, 3.5])) == [11.0, 3.5]
+    assert calls == [12.5, [11.0, 3.5]]
+
+
+def test_cache_drops_values_of_a_different_model(tmp_path):
+    path = tmp_path / "sampling.json"
+    MeasurementCache(path, signature="updates=100").put("EMA/DDIM/50", 40.0)
+    retrained = MeasurementCache(path, signature="updates=4690")
+    assert "EMA/DDIM/50" not in retrained and retrained.get("EMA/DDIM/50") is None
+    assert retrained.measure("EMA/DDIM/50", lambda: 12.0) == 12.0
