@@ -34,6 +34,15 @@ def make_project(tmp_path, monkeypatch, fast_samples=False):
     return tmp_path
 
 
+def test_preferred_numbers_come_first_among_the_extras():
+    metrics = {"fd": 20.0, "fd_clip": 30.0, "fd_untrained": 150.0, "ring_a_modes": 1,
+               "ring_b_modes": 2, "ring_c_modes": 8, "ring_c_high_quality": 0.9}
+    assert gallery.describe_metrics(metrics) == (
+        "fd = 20 (untrained: 150); fd_clip = 30, ring_a_modes = 1, ring_b_modes = 2")
+    text = gallery.describe_metrics(metrics, ("ring_c_modes", "ring_c_high_quality", "missing"))
+    assert text == "fd = 20 (untrained: 150); ring_c_modes = 8, ring_c_high_quality = 0.9, fd_clip = 30"
+
+
 def test_a_resumed_run_reports_the_training_time_of_all_its_parts():
     run = {"seconds": 600, "training_seconds": 5400, "status": "ok", "started": "2026-11-23",
            "machine": {"cpu": "Test CPU", "cores": 2}}

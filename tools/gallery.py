@@ -95,8 +95,15 @@ def collect(root: Path, stem: str, out_dir: Path, write: bool = True) -> Entry:
     return entry
 
 
-def describe_metrics(metrics: dict) -> str:
-    """The headline metric, and the untrained model's value where the notebook measured one."""
+# Extra numbers worth a place in the table where a notebook measures many (first three shown).
+HIGHLIGHTS = {
+    "07_wgan": ("fd_wgan_clip", "ring_wgan_gp_toy_modes", "ring_wgan_gp_toy_high_quality"),
+}
+
+
+def describe_metrics(metrics: dict, preferred: tuple[str, ...] = ()) -> str:
+    """The headline metric, the untrained model's value where the notebook measured one, and up
+    to three more numbers (``preferred`` ones first)."""
     numbers = {k: v for k, v in metrics.items() if isinstance(v, int | float) and k != "epochs"}
     if not numbers:
         return "–"
@@ -105,8 +112,9 @@ def describe_metrics(metrics: dict) -> str:
     untrained = numbers.get(f"{headline}_untrained")
     if untrained is not None:
         text += f" (untrained: {untrained:.4g})"
-    extras = [f"{k} = {v:.3g}" for k, v in numbers.items()
-              if k != headline and not k.endswith("_untrained")][:3]
+    others = [k for k in numbers if k != headline and not k.endswith("_untrained")]
+    others.sort(key=lambda k: preferred.index(k) if k in preferred else len(preferred))
+    extras = [f"{k} = {numbers[k]:.3g}" for k in others][:3]
     return text + ("; " + ", ".join(extras) if extras else "")
 
 
@@ -146,7 +154,8 @@ def markdown(entries: list[Entry], root: Path) -> str:
             continue
         image = entry.image.relative_to(root).as_posix()
         lines.append(f"| {entry.stem} | ![{entry.stem} samples]({image}) | "
-                     f"{describe_metrics(entry.metrics or {})} | {describe_run(entry.run)} |")
+                     f"{describe_metrics(entry.metrics or {}, HIGHLIGHTS.get(entry.stem, ()))} | "
+                     f"{describe_run(entry.run)} |")
     return "\n".join(lines)
 
 
@@ -168,7 +177,8 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     out_dir = root / "docs" / "gallery"
     entries = [collect(root, stem, out_dir, write=not args.check) for stem in notebook_stems(root)]
     for entry in entries:
-        status = entry.problem or f"ok: {describe_metrics(entry.metrics or {})}"
+        preferred = HIGHLIGHTS.get(entry.stem, ())
+        status = entry.problem or f"ok: {describe_metrics(entry.metrics or {}, preferred)}"
         print(f"{entry.stem:<28} {status}")
     readme = root / "README.md"
     current = readme.read_text(encoding="utf-8")
