@@ -41,7 +41,7 @@ LESSONS = (
     Lesson("09_progressive_gan.ipynb", "Progressive growing 4→32", "Fashion-MNIST at 32×32",
            "≈ 30–45 min (measured per stage: 4×4 1 min, 8×8 ≤ 14, 16×16 7–10, 32×32 12–17 min)", "≈ 35 s"),
     Lesson("10_vae.ipynb", "Autoencoders, information theory, VAE", "MNIST",
-           "≈ 15 min (MNIST subset; Fashion-MNIST VAE ≈ 10 min of it)", "≈ 45 s"),
+           "≈ 10 min (measured with the 4,000-image MNIST subset)", "≈ 45 s"),
     Lesson("11_diffusion.ipynb", "Diffusion: DDPM training, DDIM sampling", "Fashion-MNIST",
            "hours (estimate: 4–8 min/epoch); use a GPU", "≈ 55 s"),
 )
