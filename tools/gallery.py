@@ -118,6 +118,11 @@ def describe_metrics(metrics: dict, preferred: tuple[str, ...] = ()) -> str:
     return text + ("; " + ", ".join(extras) if extras else "")
 
 
+def describe_entry_metrics(entry: Entry) -> str:
+    """:func:`describe_metrics` for one notebook, with its :data:`HIGHLIGHTS` first."""
+    return describe_metrics(entry.metrics or {}, HIGHLIGHTS.get(entry.stem, ()))
+
+
 def describe_run(run: dict | None) -> str:
     if not run:
         return "time not recorded (no runs/<stem>/run.json from tools/run_notebook.py)"
@@ -127,14 +132,14 @@ def describe_run(run: dict | None) -> str:
         where += f", {machine['cores']} cores"
     if machine.get("gpus"):
         where += ", GPU: " + ", ".join(machine["gpus"])
-    minutes = float(run.get("seconds", 0)) / 60
+    seconds = float(run.get("seconds", 0))
     cpu = run.get("cpu_seconds")
     cpu_text = f" ({float(cpu) / 60:.0f} CPU-min)" if cpu else ""
     # A resumed run's wall time covers only its last part; the epoch log covers all parts.
     training = float(run.get("training_seconds") or 0)
     resumed = (f"; {training / 60:.0f} min of training over all resumed parts"
-               if training > float(run.get("seconds", 0)) else "")
-    return (f"{minutes:.0f} min{cpu_text} on {where} "
+               if training > seconds else "")
+    return (f"{seconds / 60:.0f} min{cpu_text} on {where} "
             f"({run.get('started', '?')[:10]}, {run.get('status')}){resumed}")
 
 
@@ -154,7 +159,7 @@ def markdown(entries: list[Entry], root: Path) -> str:
             continue
         image = entry.image.relative_to(root).as_posix()
         lines.append(f"| {entry.stem} | ![{entry.stem} samples]({image}) | "
-                     f"{describe_metrics(entry.metrics or {}, HIGHLIGHTS.get(entry.stem, ()))} | "
+                     f"{describe_entry_metrics(entry)} | "
                      f"{describe_run(entry.run)} |")
     return "\n".join(lines)
 
@@ -177,8 +182,7 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     out_dir = root / "docs" / "gallery"
     entries = [collect(root, stem, out_dir, write=not args.check) for stem in notebook_stems(root)]
     for entry in entries:
-        preferred = HIGHLIGHTS.get(entry.stem, ())
-        status = entry.problem or f"ok: {describe_metrics(entry.metrics or {}, preferred)}"
+        status = entry.problem or f"ok: {describe_entry_metrics(entry)}"
         print(f"{entry.stem:<28} {status}")
     readme = root / "README.md"
     current = readme.read_text(encoding="utf-8")
