@@ -48,11 +48,14 @@ def load_samples(path: Path) -> np.ndarray:
 
 
 def write_metrics(folder: Path, values: dict, name: str = "metrics.json") -> Path:
-    """Merge ``values`` (name → number) into ``folder/metrics.json``; the first key is the headline."""
+    """Write ``values`` (name → number) to ``folder/metrics.json``; the first key is the headline.
+
+    The file is replaced, not merged: each notebook writes its numbers in one call, and a key
+    that a newer version of the notebook no longer measures must not survive from an older run.
+    """
     path = Path(folder) / name
-    current = json.loads(path.read_text()) if path.is_file() else {}
-    current.update({key: (float(value) if isinstance(value, int | float | np.number) else value)
-                    for key, value in values.items()})
+    current = {key: (float(value) if isinstance(value, int | float | np.number) else value)
+               for key, value in values.items()}
     current["mode"] = "fast" if is_fast() else "full"
     _atomic_write_bytes(path, json.dumps(current, indent=2).encode())
     return path

@@ -1,5 +1,10 @@
-"""The measurement cache: finished measurements survive a rerun, a changed model drops them."""
+"""Artefact files: cached measurements survive a rerun unless the model changed; metrics are replaced."""
 
+import json
+
+import numpy as np
+
+from course_utils import artefacts
 from course_utils.artefacts import MeasurementCache
 
 
@@ -27,3 +32,11 @@ def test_cache_drops_values_of_a_different_model(tmp_path):
     retrained = MeasurementCache(path, signature="updates=4690")
     assert "EMA/DDIM/50" not in retrained and retrained.get("EMA/DDIM/50") is None
     assert retrained.measure("EMA/DDIM/50", lambda: 12.0) == 12.0
+
+
+def test_metrics_file_keeps_only_the_latest_run(tmp_path):
+    artefacts.write_metrics(tmp_path, {"fd": 20.0, "fd_old_setting": 30.0})
+    artefacts.write_metrics(tmp_path, {"fd": 10.0, "kid": np.float32(0.5)})
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    assert list(saved) == ["fd", "kid", "mode"]
+    assert saved["fd"] == 10.0 and isinstance(saved["kid"], float)
