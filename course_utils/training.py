@@ -240,6 +240,39 @@ def read_history_csv(path: Path) -> dict:
     return {key: values for key, values in columns.items() if values}
 
 
+def monitored_curve(history_csv: Path, name: str) -> list[tuple[int, float]]:
+    """``(epoch, value)`` pairs that a :class:`MetricMonitor` called ``name`` logged to a run's
+    history file (the ``history.csv`` of :func:`fit_resumable`), epochs counted from 1.
+
+    Epochs it did not measure are left out; a missing file or column gives an empty list.
+    """
+    import csv
+
+    path = Path(history_csv)
+    if not path.is_file():
+        return []
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    curve = []
+    for row in rows:
+        try:
+            value = float(row.get(name) or "nan")
+        except ValueError:
+            continue
+        if np.isfinite(value):
+            curve.append((int(row["epoch"]) + 1, value))
+    return curve
+
+
+def point_near(curve: list[tuple[int, float]], images_per_epoch: float,
+               images: float) -> tuple[int, float] | None:
+    """The ``(epoch, value)`` of a :func:`monitored_curve` measured after the number of images
+    closest to ``images`` (``None`` for an empty curve); compares runs at equal data seen."""
+    if not curve:
+        return None
+    return min(curve, key=lambda point: abs(point[0] * images_per_epoch - images))
+
+
 def check_optimizers_built(model) -> None:
     """Resuming restores optimizer state only into built optimizers; say how to build them.
 

@@ -255,3 +255,33 @@ def test_fit_resumable_refuses_unbuilt_custom_optimizers(isolated):
     model.compile()
     with pytest.raises(RuntimeError, match="d_opt"):
         training.fit_resumable(model, tiny_dataset(), 1, isolated / "unbuilt", verbose=0)
+
+
+def test_monitored_curve_reads_a_resumed_run_with_true_epoch_numbers(isolated):
+    folder, calls = isolated / "run", []
+
+    def probe(model):
+        calls.append(1)
+        return 10.0 * len(calls)
+
+    first = TinyModel()
+    first.compile()
+    with pytest.raises(KeyboardInterrupt):
+        training.fit_resumable(first, tiny_dataset(), 6, folder, verbose=0,
+                               callbacks=[training.MetricMonitor("fd", probe, every=2, verbose=False),
+                                          StopAt(3)])
+    second = TinyModel()
+    second.compile()
+    training.fit_resumable(second, tiny_dataset(), 6, folder, verbose=0,
+                           callbacks=[training.MetricMonitor("fd", probe, every=2, verbose=False)])
+    history_csv = folder / "fast" / "history.csv"
+    assert training.monitored_curve(history_csv, "fd") == [(2, 10.0), (4, 20.0), (6, 30.0)]
+    assert training.monitored_curve(history_csv, "kid") == []
+    assert training.monitored_curve(folder / "missing.csv", "fd") == []
+
+
+def test_point_near_picks_the_measurement_closest_in_images_seen():
+    curve = [(2, 30.0), (4, 20.0), (6, 10.0)]
+    assert training.point_near(curve, 1000, 4400) == (4, 20.0)
+    assert training.point_near(curve, 1000, 100_000) == (6, 10.0)
+    assert training.point_near([], 1000, 4400) is None
