@@ -98,6 +98,7 @@ def collect(root: Path, stem: str, out_dir: Path, write: bool = True) -> Entry:
 # Extra numbers worth a place in the table where a notebook measures many (first three shown).
 HIGHLIGHTS = {
     "07_wgan": ("fd_wgan_clip", "ring_wgan_gp_toy_modes", "ring_wgan_gp_toy_high_quality"),
+    "11_diffusion": ("fd_dcgan_05", "fd_EMA_ddim_1000", "fd_EMA_ddpm_1000"),
 }
 
 
