@@ -228,12 +228,17 @@ def fit_resumable(model, data, epochs: int, folder: Path, callbacks: list | None
     return history
 
 
-def read_history_csv(path: Path) -> dict:
-    """Read a CSVLogger file into {metric: [values per epoch]} (epochs of resumed runs included)."""
+def _history_rows(path: Path) -> list[dict]:
+    """The rows of a CSVLogger file, one dict per epoch (epochs of resumed runs included)."""
     import csv
 
     with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
+        return list(csv.DictReader(handle))
+
+
+def read_history_csv(path: Path) -> dict:
+    """Read a CSVLogger file into {metric: [values per epoch]} (epochs of resumed runs included)."""
+    rows = _history_rows(path)
     keys = [key for key in (rows[0].keys() if rows else []) if key != "epoch"]
     columns = {key: [float(row[key]) for row in rows if row.get(key) not in (None, "", "NA")]
                for key in keys}
@@ -246,15 +251,11 @@ def monitored_curve(history_csv: Path, name: str) -> list[tuple[int, float]]:
 
     Epochs it did not measure are left out; a missing file or column gives an empty list.
     """
-    import csv
-
     path = Path(history_csv)
     if not path.is_file():
         return []
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
     curve = []
-    for row in rows:
+    for row in _history_rows(path):
         try:
             value = float(row.get(name) or "nan")
         except ValueError:
@@ -271,6 +272,25 @@ def point_near(curve: list[tuple[int, float]], images_per_epoch: float,
     if not curve:
         return None
     return min(curve, key=lambda point: abs(point[0] * images_per_epoch - images))
+
+
+def monitored_near(folder: Path, name: str, images: float,
+                   run: str = "checkpoints") -> tuple[int, float, float] | None:
+    """Another notebook's monitored metric after about ``images`` real images seen.
+
+    ``folder`` is that notebook's artefact folder: its ``metrics.json`` gives the images seen and
+    epochs of the run, and ``folder/run/<mode>/history.csv`` the :class:`MetricMonitor` values.
+    Returns ``(epoch, images seen by then, value)``, or ``None`` when either file lacks them.
+    """
+    folder = Path(folder)
+    metrics_file = folder / "metrics.json"
+    saved = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
+    if not saved.get("images_seen") or not saved.get("epochs"):
+        return None
+    images_per_epoch = saved["images_seen"] / saved["epochs"]
+    history_csv = folder / run / ("fast" if is_fast() else "full") / "history.csv"
+    point = point_near(monitored_curve(history_csv, name), images_per_epoch, images)
+    return None if point is None else (point[0], point[0] * images_per_epoch, point[1])
 
 
 def check_optimizers_built(model) -> None:

@@ -285,3 +285,15 @@ def test_point_near_picks_the_measurement_closest_in_images_seen():
     assert training.point_near(curve, 1000, 4400) == (4, 20.0)
     assert training.point_near(curve, 1000, 100_000) == (6, 10.0)
     assert training.point_near([], 1000, 4400) is None
+
+
+def test_monitored_near_reads_another_notebooks_run(isolated):
+    folder = isolated / "05_like"
+    history = folder / "checkpoints" / "fast" / "history.csv"  # the isolated fixture sets fast mode
+    history.parent.mkdir(parents=True)
+    history.write_text("epoch,fd,g_loss\n0,nan,1.0\n1,30.0,0.9\n2,nan,0.8\n3,20.0,0.7\n")
+    assert training.monitored_near(folder, "fd", 3000) is None  # no metrics.json yet
+    (folder / "metrics.json").write_text(json.dumps({"fd": 20.0, "epochs": 4.0, "images_seen": 4000}))
+    assert training.monitored_near(folder, "fd", 3900) == (4, 4000.0, 20.0)
+    assert training.monitored_near(folder, "fd", 1500) == (2, 2000.0, 30.0)
+    assert training.monitored_near(folder, "kid", 1500) is None
