@@ -47,7 +47,7 @@ def test_a_resumed_run_reports_the_training_time_of_all_its_parts():
     run = {"seconds": 600, "training_seconds": 5400, "status": "ok", "started": "2026-11-23",
            "machine": {"cpu": "Test CPU", "cores": 2}}
     text = gallery.describe_run(run)
-    assert text.startswith("10 min") and "90 min of training over all resumed parts" in text
+    assert text.startswith("10 min") and "90 min of training, counting earlier parts" in text
 
 
 def test_gallery_shows_full_mode_results_with_time_and_machine(tmp_path, monkeypatch):

@@ -136,9 +136,10 @@ def describe_run(run: dict | None) -> str:
     seconds = float(run.get("seconds", 0))
     cpu = run.get("cpu_seconds")
     cpu_text = f" ({float(cpu) / 60:.0f} CPU-min)" if cpu else ""
-    # A resumed run's wall time covers only its last part; the epoch log covers all parts.
+    # A resumed run, or a rerun that reloads finished training, records only its own wall time;
+    # the epoch log counts the training of every part.
     training = float(run.get("training_seconds") or 0)
-    resumed = (f"; {training / 60:.0f} min of training over all resumed parts"
+    resumed = (f"; {training / 60:.0f} min of training, counting earlier parts of the run"
                if training > seconds else "")
     return (f"{seconds / 60:.0f} min{cpu_text} on {where} "
             f"({run.get('started', '?')[:10]}, {run.get('status')}){resumed}")
