@@ -187,17 +187,48 @@ def run_folder(folder: Path) -> Path:
     return path
 
 
+SETTINGS_FILE = "settings.json"
+
+
+def check_settings(root: Path, settings: dict | None) -> None:
+    """Refuse to resume or reload a run of ``root`` that was trained with other ``settings``.
+
+    The settings of a new (or matching) run are recorded in ``root/settings.json``. A run saved
+    before settings were recorded adopts the given ones.
+    """
+    if settings is None:
+        return
+    wanted = json.loads(json.dumps(settings, default=str))  # tuples → lists, as stored
+    path = root / SETTINGS_FILE
+    has_run = (root / "backup").exists() or (root / "final.weights.h5").is_file()
+    if has_run and path.is_file():
+        saved = json.loads(path.read_text())
+        changed = sorted(key for key in saved.keys() | wanted.keys()
+                         if saved.get(key) != wanted.get(key))
+        if changed:
+            details = "; ".join(f"{key}: {saved.get(key)!r} there, {wanted.get(key)!r} now"
+                                for key in changed)
+            raise RuntimeError(
+                f"{root} holds a run trained with other settings ({details}). Move or delete "
+                "that folder to train with the new settings, or set the old values again to "
+                "reuse it.")
+    path.write_text(json.dumps(wanted, indent=1, sort_keys=True))
+
+
 def fit_resumable(model, data, epochs: int, folder: Path, callbacks: list | None = None,
-                  **fit_kwargs) -> dict:
+                  settings: dict | None = None, **fit_kwargs) -> dict:
     """``model.fit`` that survives an interrupted kernel and does not redo finished work.
 
     - During training, ``keras.callbacks.BackupAndRestore`` saves after every epoch in
       ``folder/<mode>/backup``; re-running the cell after a crash continues from there.
     - After training, weights and the history are saved; re-running the cell then loads them
       instead of training again (delete ``folder/<mode>`` to retrain from scratch).
+    - ``settings`` (hyper-parameters, JSON-friendly) are recorded with the run; resuming or
+      reloading a run trained with other settings raises instead of silently reusing it.
     Returns the history dict (lists per metric).
     """
     root = run_folder(folder)
+    check_settings(root, settings)
     if not model.built:
         # A GAN/VAE wrapper has no forward pass of its own; its sub-models are built already,
         # and BackupAndRestore refuses models that do not say so.

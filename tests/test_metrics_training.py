@@ -297,3 +297,34 @@ def test_monitored_near_reads_another_notebooks_run(isolated):
     assert training.monitored_near(folder, "fd", 3900) == (4, 4000.0, 20.0)
     assert training.monitored_near(folder, "fd", 1500) == (2, 2000.0, 30.0)
     assert training.monitored_near(folder, "kid", 1500) is None
+
+
+def test_fit_resumable_refuses_a_run_trained_with_other_settings(isolated):
+    folder = isolated / "run"
+    first = TinyModel()
+    first.compile()
+    with pytest.raises(KeyboardInterrupt):
+        training.fit_resumable(first, tiny_dataset(), 3, folder, callbacks=[StopAt(1)], verbose=0,
+                               settings={"learning_rate": 2e-4, "widths": (8, 16)})
+    saved = json.loads((folder / "fast" / "settings.json").read_text())
+    assert saved == {"learning_rate": 2e-4, "widths": [8, 16]}
+
+    # a changed setting is named, and the interrupted run is kept for the old settings
+    second = TinyModel()
+    second.compile()
+    with pytest.raises(RuntimeError, match=r"learning_rate: 0\.0002 there, 0\.001 now"):
+        training.fit_resumable(second, tiny_dataset(), 3, folder, verbose=0,
+                               settings={"learning_rate": 1e-3, "widths": (8, 16)})
+    assert (folder / "fast" / "backup").exists()
+    assert json.loads((folder / "fast" / "settings.json").read_text()) == saved
+
+    # the same settings (a tuple equal to the stored list) resume and then reload the run
+    recorder = EpochRecorder()
+    training.fit_resumable(second, tiny_dataset(), 3, folder, callbacks=[recorder], verbose=0,
+                           settings={"learning_rate": 2e-4, "widths": (8, 16)})
+    assert recorder.epochs == [1, 2]
+    third = TinyModel()
+    third.compile()
+    with pytest.raises(RuntimeError, match="widths"):
+        training.fit_resumable(third, tiny_dataset(), 3, folder, verbose=0,
+                               settings={"learning_rate": 2e-4, "widths": (8, 32)})
