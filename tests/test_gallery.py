@@ -87,3 +87,10 @@ def test_gallery_names_the_missing_markers(tmp_path, monkeypatch):
     (root / "README.md").write_text("# Course without a gallery section\n")
     with pytest.raises(SystemExit, match="gallery:start"):
         gallery.main([], root=root)
+
+
+def test_a_rerun_that_reloads_finished_training_reports_seconds_not_zero_minutes():
+    run = {"seconds": 15.5, "cpu_seconds": 20.0, "training_seconds": 1650, "status": "ok",
+           "started": "2026-11-23", "machine": {"cpu": "Test CPU", "cores": 2}}
+    text = gallery.describe_run(run)
+    assert text.startswith("16 s on Test CPU") and "28 min of training" in text

@@ -135,13 +135,14 @@ def describe_run(run: dict | None) -> str:
         where += ", GPU: " + ", ".join(machine["gpus"])
     seconds = float(run.get("seconds", 0))
     cpu = run.get("cpu_seconds")
-    cpu_text = f" ({float(cpu) / 60:.0f} CPU-min)" if cpu else ""
+    cpu_text = f" ({float(cpu) / 60:.0f} CPU-min)" if cpu and float(cpu) >= 60 else ""
     # A resumed run, or a rerun that reloads finished training, records only its own wall time;
     # the epoch log counts the training of every part.
     training = float(run.get("training_seconds") or 0)
     resumed = (f"; {training / 60:.0f} min of training, counting earlier parts of the run"
                if training > seconds else "")
-    return (f"{seconds / 60:.0f} min{cpu_text} on {where} "
+    wall = f"{seconds:.0f} s" if seconds < 60 else f"{seconds / 60:.0f} min"
+    return (f"{wall}{cpu_text} on {where} "
             f"({run.get('started', '?')[:10]}, {run.get('status')}){resumed}")
 
 
