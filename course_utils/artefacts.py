@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_utils.config import is_fast
+from course_utils.config import is_fast, mode_name
 from course_utils.data.arrays import TANH_RANGE, ValueRange, to_uint8
 
 
@@ -56,7 +56,7 @@ def write_metrics(folder: Path, values: dict, name: str = "metrics.json") -> Pat
     path = Path(folder) / name
     current = {key: (float(value) if isinstance(value, int | float | np.number) else value)
                for key, value in values.items()}
-    current["mode"] = "fast" if is_fast() else "full"
+    current["mode"] = mode_name()
     _atomic_write_bytes(path, json.dumps(current, indent=2).encode())
     return path
 

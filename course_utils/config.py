@@ -46,6 +46,11 @@ def fast_or(full, fast):
     return fast if is_fast() else full
 
 
+def mode_name() -> str:
+    """``"fast"`` or ``"full"``: the name under which a run's results and checkpoints are kept."""
+    return fast_or("full", "fast")
+
+
 def project_root() -> Path:
     """The checkout this package runs from, or the working directory when it is installed elsewhere."""
     candidates = [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[1]]

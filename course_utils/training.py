@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_utils.config import is_fast
+from course_utils.config import mode_name
 from course_utils.data.arrays import TANH_RANGE, ValueRange
 from course_utils.plotting import image_grid
 from course_utils.policy import DevicePolicy, detect_policy
@@ -182,7 +182,7 @@ class EpochTimer(Callback):
 
 def run_folder(folder: Path) -> Path:
     """A mode-specific subfolder, so fast-mode checkpoints never stand in for a full run."""
-    path = Path(folder) / ("fast" if is_fast() else "full")
+    path = Path(folder) / mode_name()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -319,7 +319,7 @@ def monitored_near(folder: Path, name: str, images: float,
     if not saved.get("images_seen") or not saved.get("epochs"):
         return None
     images_per_epoch = saved["images_seen"] / saved["epochs"]
-    history_csv = folder / run / ("fast" if is_fast() else "full") / "history.csv"
+    history_csv = folder / run / mode_name() / "history.csv"
     point = point_near(monitored_curve(history_csv, name), images_per_epoch, images)
     return None if point is None else (point[0], point[0] * images_per_epoch, point[1])
 

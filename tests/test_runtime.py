@@ -21,6 +21,15 @@ def test_fast_or_follows_the_switch(monkeypatch):
     assert course_utils.fast_or(50, 2) == 50
 
 
+def test_mode_name_names_the_folder_of_each_mode(monkeypatch):
+    from course_utils.config import mode_name
+
+    monkeypatch.setenv("COURSE_FAST", "1")
+    assert mode_name() == "fast"
+    monkeypatch.setenv("COURSE_FAST", "0")
+    assert mode_name() == "full"
+
+
 def test_colab_url_is_built_from_the_repo_constant():
     url = config.colab_url("notebooks/05_dcgan_fashion_mnist.ipynb")
     assert url == (f"https://colab.research.google.com/github/{config.GITHUB_REPO}/blob/"
