@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import nbformat
@@ -100,3 +101,31 @@ def test_bootstrap_installs_only_on_colab_and_from_the_repo_constant():
     assert guard < source.index(install_line)
     assert f"git+https://github.com/{GITHUB_REPO}" in source
     assert "course_utils.setup()" in source
+
+
+def _ends_with_a_plotting_call(source: str) -> bool:
+    """True when a cell's last statement is a bare ``plotting.*(...)`` call: Jupyter would print
+    its return value (a matplotlib ``Axes`` array) under the picture."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:  # cells with IPython magics
+        return False
+    if not body or not isinstance(body[-1], ast.Expr) or not isinstance(body[-1].value, ast.Call):
+        return False
+    function = body[-1].value.func
+    return (isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name)
+            and function.value.id == "plotting")
+
+
+def test_the_stray_output_check_sees_a_bare_plotting_call():
+    assert _ends_with_a_plotting_call("x = 1\nplotting.show_images(x)")
+    assert not _ends_with_a_plotting_call("plotting.show_images(x)\nplt.show()")
+    assert not _ends_with_a_plotting_call("axes = plotting.show_images(x)")
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_no_cell_prints_the_axes_of_its_last_plot(path):
+    notebook = nbformat.read(path, as_version=4)
+    stray = [index for index, cell in enumerate(notebook.cells)
+             if cell.cell_type == "code" and _ends_with_a_plotting_call(cell.source)]
+    assert not stray, f"{path.name}: cells {stray} end with a bare plotting call; add plt.show()"
