@@ -41,7 +41,7 @@ LESSONS = (
     Lesson("10_vae.ipynb", "Autoencoders, information theory, VAE", "MNIST",
            "≈ 10 min (measured with the 4,000-image MNIST subset)", "≈ 45 s"),
     Lesson("11_diffusion.ipynb", "Diffusion: DDPM training, DDIM sampling", "Fashion-MNIST",
-           "≈ 85 min (measured: training 36 min, 215 s per epoch; the 1000-step samplers 20 min each)",
+           "≈ 85 min (measured: training 38 min, 228 s per epoch; the 1000-step samplers 17–18 min each)",
            "≈ 55 s"),
 )
 
