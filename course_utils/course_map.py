@@ -31,7 +31,7 @@ LESSONS = (
     Lesson("05_dcgan_fashion_mnist.ipynb", "DCGAN, convolution arithmetic", "Fashion-MNIST",
            "≈ 75 min (measured: 81–90 s per epoch × 50)", "≈ 20 s"),
     Lesson("06_dcgan_colour.ipynb", "DCGAN on 64×64 colour images", "emoji / CIFAR-10 / your folder",
-           "≈ 40 min (measured with the 2,792 emoji: 13–21 s per epoch × 150)", "≈ 70 s"),
+           "≈ 45 min (measured with the 2,792 emoji: 15–22 s per epoch × 150)", "≈ 70 s"),
     Lesson("07_wgan.ipynb", "Wasserstein GAN: clipping and gradient penalty", "Fashion-MNIST, ring",
            "≈ 60 min (measured: WGAN 21, WGAN-GP 26, ring 8 min)", "≈ 35 s"),
     Lesson("08_spectral_norm.ipynb", "Spectral normalisation, SN-GAN", "Fashion-MNIST",
