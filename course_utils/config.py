@@ -12,6 +12,7 @@ NOTEBOOK_FOLDER = "notebooks"
 
 FAST_ENV = "COURSE_FAST"
 DATA_ENV = "COURSE_DATA_DIR"
+STORAGE_ENV = "COURSE_STORAGE"
 
 
 def colab_url(notebook_name: str) -> str:
@@ -60,22 +61,41 @@ def project_root() -> Path:
     return Path.cwd()
 
 
+def storage_root() -> Path:
+    """Where artefacts and the dataset cache live: ``$COURSE_STORAGE`` if set, else the project.
+
+    One setting moves both, so a folder that outlives the machine (Google Drive on Colab, see
+    :func:`use_storage`) keeps checkpoints and downloads across a runtime reset.
+    """
+    configured = os.environ.get(STORAGE_ENV, "").strip()
+    return Path(configured).expanduser() if configured else project_root()
+
+
+def use_storage(folder) -> Path:
+    """Keep artefacts and the dataset cache under ``folder`` from now on (sets ``$COURSE_STORAGE``)."""
+    path = Path(folder).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ[STORAGE_ENV] = str(path)
+    return path
+
+
 def data_dir() -> Path:
-    """Dataset cache: ``$COURSE_DATA_DIR`` if set, else ``data/`` in the project."""
+    """Dataset cache: ``$COURSE_DATA_DIR`` if set, else ``data/`` under :func:`storage_root`."""
     configured = os.environ.get(DATA_ENV)
-    folder = Path(configured).expanduser() if configured else project_root() / "data"
+    folder = Path(configured).expanduser() if configured else storage_root() / "data"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
 def artefact_root(fast: bool | None = None) -> Path:
-    """``artefacts/`` for full-mode runs, ``artefacts/fast/`` for fast mode (``fast=None``: current).
+    """``artefacts/`` for full-mode runs, ``artefacts/fast/`` for fast mode (``fast=None``: current),
+    under :func:`storage_root`.
 
     Fast runs (CI, quick checks) keep to their own folder, so they never overwrite the samples,
     metrics and checkpoints of a long full-mode run.
     """
     fast = is_fast() if fast is None else fast
-    root = project_root() / "artefacts"
+    root = storage_root() / "artefacts"
     return root / "fast" if fast else root
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from course_utils.config import FAST_ENV, is_fast
+from course_utils.config import FAST_ENV, STORAGE_ENV, is_fast, storage_root, use_storage
 from course_utils.policy import DevicePolicy, apply_policy, detect_policy
 
 #: Distribution name -> requirement the course is tested with.
@@ -25,6 +25,9 @@ REQUIREMENTS = {
     "packaging": ">=23",
 }
 OPTIONAL = {"tensorflow-datasets": ">=4.9"}
+#: Where Colab mounts Google Drive, and the course's folder in it.
+DRIVE_MOUNT = "/content/drive"
+DRIVE_FOLDER = "MyDrive/tf-course"
 COLAB_GPU_HINT = "Runtime → Change runtime type → Hardware accelerator: GPU (e.g. T4) → Save."
 
 
@@ -46,6 +49,7 @@ class RuntimeInfo:
     on_colab: bool
     policy: DevicePolicy
     packages: list[PackageCheck] = field(default_factory=list)
+    storage: str = ""
 
 
 def check_package(package: str, required: str) -> PackageCheck:
@@ -124,14 +128,41 @@ def require_keras3() -> str:
     return keras.__version__
 
 
-def setup(seed: int = 42, quiet: bool = False, mixed_precision: bool = False) -> RuntimeInfo:
+def keep_on_drive(mount_point: str = DRIVE_MOUNT) -> str:
+    """Mount Google Drive (Colab asks for permission once) and keep the course's files there."""
+    if not on_colab():
+        raise RuntimeError(
+            "drive=True keeps checkpoints on Google Drive and works only on Colab. Here, choose "
+            f"any folder with the environment variable {STORAGE_ENV}=/path/to/folder "
+            "(or course_utils.config.use_storage(path)).")
+    from google.colab import drive
+
+    drive.mount(mount_point)
+    return str(use_storage(f"{mount_point}/{DRIVE_FOLDER}"))
+
+
+def storage_report(colab: bool, persistent: bool) -> str:
+    """The line ``setup`` prints about where checkpoints and downloads are kept."""
+    line = f"Checkpoints, samples and downloads: {storage_root()}"
+    if colab and not persistent:
+        line += ("\n⚠ This folder is wiped when the Colab runtime resets, and training could not "
+                 "resume. Keep it on Google Drive: info = course_utils.setup(drive=True)")
+    return line
+
+
+def setup(seed: int = 42, quiet: bool = False, mixed_precision: bool = False,
+          drive: bool = False) -> RuntimeInfo:
     """Prepare a notebook: seeds, plot style, environment table, device report, mode banner.
 
     Returns a :class:`RuntimeInfo` whose ``policy`` tells the device and the compile options
     that pay on it (see :mod:`course_utils.policy`). Mixed precision changes every layer's
     numerics, so it is opt-in (``mixed_precision=True``); otherwise Keras computes in float32.
+    ``drive=True`` (Colab only) keeps checkpoints, samples and downloads on Google Drive, so a
+    training run continues after a runtime reset.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if drive:
+        keep_on_drive()
     rows = environment_table()
     require_keras3()
     seed_everything(seed)
@@ -143,7 +174,9 @@ def setup(seed: int = 42, quiet: bool = False, mixed_precision: bool = False) ->
         import keras
 
         keras.mixed_precision.set_global_policy("float32")
-    info = RuntimeInfo(fast=is_fast(), on_colab=on_colab(), policy=policy, packages=rows)
+    colab = on_colab()
+    info = RuntimeInfo(fast=is_fast(), on_colab=colab, policy=policy, packages=rows,
+                       storage=str(storage_root()))
     if not quiet:
         print(format_table(rows))
         failing = [row.package for row in rows if not row.ok]
@@ -155,8 +188,9 @@ def setup(seed: int = 42, quiet: bool = False, mixed_precision: bool = False) ->
               f"precision: {precision}")
         if not mixed_precision and policy.mixed_precision != "float32":
             print(f"  ({policy.mixed_precision} would pay on this GPU: setup(mixed_precision=True))")
-        if info.on_colab and policy.device == "CPU":
+        if colab and policy.device == "CPU":
             print(f"⚠ Colab is running without a GPU. {COLAB_GPU_HINT}")
+        print(storage_report(colab, persistent=bool(os.environ.get(STORAGE_ENV))))
         if info.fast:
             print(f"Mode: FAST ({FAST_ENV}=1): smaller data and fewer steps, every cell runs.")
         else:

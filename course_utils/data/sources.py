@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+#: A folder URL holding the datasets' files under their own names (a course mirror, a local copy).
+MIRROR_ENV = "COURSE_DATA_MIRROR"
 KERAS_BASE = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 
 
@@ -91,3 +94,18 @@ SPECS = {
         homepage="https://github.com/googlefonts/noto-emoji",
     ),
 }
+
+
+def mirror() -> str:
+    """The mirror that ``$COURSE_DATA_MIRROR`` names (ending in ``/``), or ``""``."""
+    base = os.environ.get(MIRROR_ENV, "").strip()
+    return base if not base or base.endswith("/") else base + "/"
+
+
+def file_url(item: RemoteFile) -> str:
+    """Where to download ``item``: from the mirror when one is set, else its published address.
+
+    The checksum stays the published one, so a mirror can only serve the original bytes.
+    """
+    base = mirror()
+    return base + item.name if base else item.url
