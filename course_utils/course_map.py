@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from course_utils.config import colab_badge
+from course_utils.config import colab_badge, colab_url
+
+#: What the GPU column says until a full run has been timed on a GPU runtime.
+NOT_MEASURED_ON_GPU = "not measured on a GPU yet"
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,8 @@ class Lesson:
     dataset: str
     full_time: str  # full mode, measured on a 2-core CPU
     fast_time: str  # fast mode (COURSE_FAST=1), measured in a clean test run on 2 cores
+    gpu_time: str = NOT_MEASURED_ON_GPU  # full mode on a Colab GPU runtime, only once measured there
+    mixed_precision: bool = False  # setup() offers bfloat16 here (tested in the Colab rehearsal)
 
 
 LESSONS = (
@@ -46,15 +51,26 @@ LESSONS = (
 )
 
 
-def markdown_table(available: set[str] | None = None) -> str:
-    """The course map as a Markdown table; lessons not in ``available`` are marked as coming."""
-    lines = ["| # | Notebook | Topic | Dataset | Full mode, 2-core CPU | Fast mode | Colab |",
-             "|---|---|---|---|---|---|---|"]
+def lesson_link(file: str, link: str) -> str:
+    """Where a notebook's name links to: ``repo`` (README, from the repository root), ``here``
+    (notebook 00, which sits beside the others) or ``colab`` (on Colab, where there is no folder)."""
+    if link == "repo":
+        return f"notebooks/{file}"
+    if link == "here":
+        return file
+    if link == "colab":
+        return colab_url(file)
+    raise ValueError(f"link must be 'repo', 'here' or 'colab', not {link!r}")
+
+
+def markdown_table(link: str = "repo") -> str:
+    """The course map as a Markdown table, the notebook names linked as ``link`` says."""
+    lines = ["| # | Notebook | Topic | Dataset | Full mode, 2-core CPU | Full mode, Colab GPU | Fast mode "
+             "| Colab |",
+             "|---|---|---|---|---|---|---|---|"]
     for lesson in LESSONS:
-        number = lesson.file[:2]
-        ready = available is None or lesson.file in available
-        name = f"[{lesson.file}](notebooks/{lesson.file})" if ready else f"{lesson.file} *(coming)*"
-        badge = colab_badge(lesson.file) if ready else "–"
-        lines.append(f"| {number} | {name} | {lesson.topic} | {lesson.dataset} | "
-                     f"{lesson.full_time} | {lesson.fast_time} | {badge} |")
+        name = f"[{lesson.file}]({lesson_link(lesson.file, link)})"
+        lines.append(f"| {lesson.file[:2]} | {name} | {lesson.topic} | {lesson.dataset} | "
+                     f"{lesson.full_time} | {lesson.gpu_time} | {lesson.fast_time} | "
+                     f"{colab_badge(lesson.file)} |")
     return "\n".join(lines)

@@ -56,8 +56,8 @@ def forced_policy(value: str) -> DevicePolicy | None:
     kind, _, capability = text.partition(":")
     if kind == "gpu":
         try:
-            major, minor = (int(part) for part in (capability or "%d.%d" % DEFAULT_FORCED_CAPABILITY)
-                            .split("."))
+            default = ".".join(str(part) for part in DEFAULT_FORCED_CAPABILITY)
+            major, minor = (int(part) for part in (capability or default).split("."))
         except ValueError:
             major = minor = None
         if major is not None:

@@ -17,7 +17,7 @@ from course_utils.policy import DevicePolicy, apply_policy, detect_policy
 #: Distribution name -> requirement the course is tested with.
 REQUIREMENTS = {
     "tensorflow": ">=2.20",
-    "keras": ">=3.0",
+    "keras": ">=3.10",
     "numpy": ">=1.26",
     "matplotlib": ">=3.7",
     "pillow": ">=10",
@@ -123,7 +123,7 @@ def require_keras3() -> str:
     if Version(keras.__version__).major < 3:
         raise RuntimeError(
             f"This course needs Keras 3 or newer, found {keras.__version__}. "
-            "Fix: pip install -U 'keras>=3' 'tensorflow>=2.20'."
+            "Fix: pip install -U 'keras>=3.10' 'tensorflow>=2.20'."
         )
     return keras.__version__
 

@@ -118,7 +118,7 @@ def test_checksum_mismatch_is_rejected_atomically(tmp_path, file_server):
     base, folder, _ = file_server
     (folder / "file.bin").write_bytes(b"not what was published")
     target = tmp_path / "cache" / "file.bin"
-    with pytest.raises(ChecksumError, match="does not match"):
+    with pytest.raises(DownloadError, match="does not match the published checksum"):
         fetch.download(base + "file.bin", target, "0" * 64, progress=False)
     assert not target.exists()
 

@@ -106,7 +106,7 @@ def readme_with_course_map(text: str) -> str:
     """README text with the course map (from course_utils.course_map) between its markers."""
     from course_utils.course_map import markdown_table
 
-    table = markdown_table({path.name for path in notebook_paths()})
+    table = markdown_table("repo")
     head, rest = text.split(MAP_START, 1)
     _, tail = rest.split(MAP_END, 1)
     return f"{head}{MAP_START}\n{table}\n{MAP_END}{tail}"

@@ -80,7 +80,13 @@ def download(url: str, destination: Path, expected_sha256: str | None = None,
                 f"Download of {url} was truncated ({received} of {total} bytes). Try again."
             )
         if expected_sha256:
-            verify(temp_path, expected_sha256, decompress_for_check)
+            try:
+                verify(temp_path, expected_sha256, decompress_for_check)
+            except ChecksumError as error:
+                raise DownloadError(
+                    f"What {url} sent does not match the published checksum of {destination.name}, "
+                    f"so nothing was saved ({str(error).split(': ', 1)[-1].split('. Delete')[0]})."
+                ) from error
         os.replace(temp_path, destination)
     except (urllib.error.URLError, OSError) as error:
         raise DownloadError(f"Could not download {url}: {error}") from error

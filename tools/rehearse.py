@@ -1,0 +1,398 @@
+"""The Colab rehearsal: every notebook in fast mode, run the way Colab runs it, on this machine.
+
+    python tools/rehearse.py                 # all notebooks, then the mixed-precision pass and the reset test
+    python tools/rehearse.py --only 05 09    # some notebooks (the other parts still run unless skipped)
+    python tools/rehearse.py --no-mixed --no-reset
+    make rehearse
+
+What "the way Colab runs it" means here:
+- a virtual environment of Colab's kind of stack (``rehearsal/colab-stack.txt``: Python 3.13, the
+  oldest TensorFlow the course supports, the oldest Keras 3 that TensorFlow accepts, ipywidgets 7.7.1),
+  kept in ``.rehearsal/venv`` and rebuilt when that file changes. ``course_utils`` is not in it:
+  the bootstrap cell of each notebook installs it with its own pip command, whose one target (the
+  repository address) is replaced by a clean copy of this checkout;
+- each notebook runs alone in a fresh "runtime": a scratch folder mounted at ``/content`` (the
+  working folder, no checkout), a fresh HOME, ``google.colab`` importable, and the Noto emoji font
+  and the Debian dataset packages hidden (a private mount namespace, so root is needed);
+- datasets arrive through the real download path: a local HTTP server serves the original files
+  that this machine has byte for byte (``COURSE_DATA_MIRROR``), checked against the published
+  checksums; what it cannot serve falls back exactly as it would for a student offline;
+- the GPU device policy is forced (``COURSE_DEVICE_POLICY=gpu``: XLA, ``steps_per_execution``), so the
+  compiled path a GPU student gets runs here on the CPU; a second pass forces an A100-class policy
+  with ``setup(mixed_precision=True)`` for the notebooks where ``setup`` offers bfloat16;
+- a reset test: a training run on the rehearsal's Google Drive, killed during an epoch in one
+  runtime, must continue from its last finished epoch in a fresh runtime that shares only Drive.
+
+Prints a table (notebook, pass, time, headline metric) and exits 1 if anything failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from course_utils.config import pip_install_target  # noqa: E402
+from course_utils.course_map import LESSONS  # noqa: E402
+from course_utils.data.sources import SPECS  # noqa: E402
+
+STACK_FILE = ROOT / "rehearsal" / "colab-stack.txt"
+PYTHON_VERSION = "3.13"
+VENV = ROOT / ".rehearsal" / "venv"
+STUB = ROOT / "tools" / "colab_stub"
+PROBE = ROOT / "tools" / "resume_probe.py"
+CONTENT = Path("/content")
+#: What a Colab runtime lacks: the colour-emoji font and the Debian dataset packages.
+HIDDEN = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/datasets"))
+BOOTSTRAP_CALL = "info = course_utils.setup()"
+MIXED_CALL = "info = course_utils.setup(mixed_precision=True)"
+FAST_BUDGET_S = 180.0
+
+
+@dataclass
+class Outcome:
+    """One notebook (or check) of the rehearsal."""
+
+    name: str
+    passed: bool
+    seconds: float
+    metric: str = "–"
+    detail: str = ""
+
+
+# ---------------------------------------------------------------------------------- environment
+
+def find_python(version: str = PYTHON_VERSION) -> Path:
+    """Python ``version`` from pyenv or PATH (one that runs); a clear error naming the fix otherwise."""
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = sorted(root.glob(f"versions/{version}.*/bin/python{version}"),
+                        key=lambda p: [int(x) for x in p.parts[-3].split(".") if x.isdigit()], reverse=True)
+    on_path = shutil.which(f"python{version}")
+    for candidate in [*candidates, *([Path(on_path)] if on_path else [])]:
+        if subprocess.run([str(candidate), "-c", "import venv"], capture_output=True).returncode == 0:
+            return candidate
+    raise SystemExit(f"error: the rehearsal needs Python {version} (Colab's). Fix: `pyenv install "
+                     f"{version}` (or install python{version} another way), then run again.")
+
+
+def stack_stamp(python: Path) -> str:
+    """What the rehearsal environment was built from: the stack file and the interpreter."""
+    digest = hashlib.sha256(STACK_FILE.read_bytes())
+    digest.update(str(python).encode())
+    return digest.hexdigest()
+
+
+def ensure_venv(python: Path) -> Path:
+    """Create or reuse ``.rehearsal/venv`` holding the Colab-like stack; returns its python."""
+    stamp_file = VENV / ".stack-stamp"
+    venv_python = VENV / "bin" / "python"
+    stamp = stack_stamp(python)
+    if venv_python.is_file() and stamp_file.is_file() and stamp_file.read_text() == stamp:
+        print(f"Colab-like environment: {VENV} (up to date with {STACK_FILE.name})")
+        return venv_python
+    shutil.rmtree(VENV, ignore_errors=True)
+    print(f"Building the Colab-like environment in {VENV} with {python} …", flush=True)
+    subprocess.run([str(python), "-m", "venv", str(VENV)], check=True)
+    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    subprocess.run([str(venv_python), "-m", "pip", "install", "-q", "-r", str(STACK_FILE)],
+                   check=True, env=env)
+    stamp_file.write_text(stamp)
+    return venv_python
+
+
+def installed_versions(venv_python: Path) -> dict[str, str]:
+    """Versions of the packages that matter, as the rehearsal kernel sees them."""
+    code = ("import importlib.metadata as m, json, sys; names = ['tensorflow', 'keras', 'numpy', "
+            "'ipywidgets', 'matplotlib']; print(json.dumps({'python': sys.version.split()[0], "
+            "**{n: m.version(n) for n in names}}))")
+    done = subprocess.run([str(venv_python), "-c", code], capture_output=True, text=True, check=True,
+                          cwd=tempfile.gettempdir())
+    return json.loads(done.stdout)
+
+
+# ------------------------------------------------------------------------------------- scratch
+
+def copy_checkout(target: Path) -> Path:
+    """The files git would clone (tracked and new, not ignored): what a student's pip would fetch."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target
+
+
+def colab_notebook(source: Path, install_from: Path, mixed: bool) -> str:
+    """The notebook's text with its one install target pointed at ``install_from``."""
+    text = source.read_text(encoding="utf-8")
+    target = json.dumps(pip_install_target())[1:-1]
+    if text.count(target) != 1:
+        raise SystemExit(f"error: {source.name} should name the install target {target!r} exactly once")
+    text = text.replace(target, str(install_from))
+    if mixed:
+        if text.count(BOOTSTRAP_CALL) != 1:
+            raise SystemExit(f"error: {source.name} should call {BOOTSTRAP_CALL!r} exactly once")
+        text = text.replace(BOOTSTRAP_CALL, MIXED_CALL)
+    return text
+
+
+def make_home(folder: Path, stub: Path) -> Path:
+    """A fresh HOME whose IPython imports ``google.colab`` at start, as Colab's kernel does."""
+    startup = folder / ".ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-colab.py").write_text(f"import sys\nsys.path.insert(0, {str(stub)!r})\n"
+                                         "import google.colab  # noqa: F401\n")
+    return folder
+
+
+# -------------------------------------------------------------------------------- data server
+
+def servable_files(folder: Path) -> list[str]:
+    """Copy into ``folder`` every dataset file this machine has with its published content.
+
+    The system packages keep the original content (Debian re-compresses Fashion-MNIST, so its
+    checksum is of the gunzipped bytes, as the course checks it). Returns the names served.
+    """
+    from course_utils.data import fetch
+
+    served = []
+    for spec in SPECS.values():
+        for item in spec.files:
+            for place in spec.system_folders:
+                candidate = place / item.name
+                if not candidate.is_file():
+                    continue
+                try:
+                    fetch.verify(candidate, item.sha256, item.content_sha256)
+                except Exception:
+                    continue
+                shutil.copy2(candidate, folder / item.name)
+                served.append(item.name)
+                break
+    return served
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    log: list = []
+
+    def log_message(self, format, *args):
+        pass
+
+    def log_request(self, code="-", size="-"):
+        self.log.append((self.path, int(code) if str(code).isdigit() else code))
+
+
+def start_server(folder: Path) -> tuple[http.server.ThreadingHTTPServer, list]:
+    """Serve ``folder`` on 127.0.0.1; returns the server and its request log."""
+    log: list = []
+    handler = type("Handler", (_QuietHandler,), {"log": log})
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), lambda *a, **k: handler(*a, directory=str(folder), **k))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, log
+
+
+# ------------------------------------------------------------------------------------ runtimes
+
+def in_runtime(content: Path, command: list[str]) -> list[str]:
+    """``command`` in a private mount namespace: ``content`` at /content, font and data packages hidden."""
+    if os.geteuid() != 0:
+        raise SystemExit("error: the rehearsal hides the font and data packages in a private mount "
+                         "namespace, which needs root. Fix: run `sudo make rehearse`.")
+    empty = content.parent / "empty"
+    empty.mkdir(exist_ok=True)
+    CONTENT.mkdir(exist_ok=True)
+    binds = [f"mount --bind {empty} {path}" for path in HIDDEN if path.is_dir()]
+    script = " && ".join(["mount --make-rprivate /", *binds, f"mount --bind {content} {CONTENT}",
+                          f"cd {CONTENT}", 'exec "$@"'])
+    return ["unshare", "--mount", "--", "bash", "-c", script, "runtime", *command]
+
+
+def runtime_env(home: Path, venv_python: Path, stub: Path, mirror: str, policy: str,
+                drive: Path) -> dict[str, str]:
+    """The environment of a rehearsal runtime: nothing of this shell's but what Colab also has."""
+    keep = {key: os.environ[key] for key in ("LANG", "LC_ALL", "TZ", "TERM") if key in os.environ}
+    return {
+        **keep,
+        "PATH": f"{venv_python.parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "PYTHONPATH": str(stub),
+        "COURSE_FAST": "1",
+        "COURSE_DEVICE_POLICY": policy,
+        "COURSE_DATA_MIRROR": mirror,
+        "COLAB_REHEARSAL_DRIVE": str(drive),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_ROOT_USER_ACTION": "ignore",
+    }
+
+
+def headline(content: Path, stem: str) -> str:
+    """The first value of the notebook's fast-mode metrics.json, as ``name = value``."""
+    path = content / "artefacts" / "fast" / stem / "metrics.json"
+    if not path.is_file():
+        return "–"
+    values = json.loads(path.read_text())
+    name, value = next(iter(values.items()))
+    return f"{name} = {value:.4g}" if isinstance(value, int | float) else f"{name} = {value}"
+
+
+def run_notebook(notebook: Path, scratch: Path, venv_python: Path, checkout: Path, mirror: str,
+                 policy: str, mixed: bool) -> Outcome:
+    """One notebook in a fresh runtime; PASS when every cell ran and every assertion held."""
+    subprocess.run([str(venv_python), "-m", "pip", "uninstall", "-q", "-y", "course_utils"],
+                   capture_output=True, cwd=scratch)  # a fresh runtime has no course_utils yet
+    runtime = Path(tempfile.mkdtemp(prefix=notebook.stem[:2] + "-", dir=scratch))
+    content, home = runtime / "content", make_home(runtime / "home", STUB)
+    content.mkdir()
+    (content / notebook.name).write_text(colab_notebook(notebook, checkout, mixed), encoding="utf-8")
+    env = runtime_env(home, venv_python, STUB, mirror, policy, runtime / "drive")
+    command = [str(venv_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
+               "--nbval-cell-timeout=900", notebook.name]
+    started = time.monotonic()
+    done = subprocess.run(in_runtime(content, command), env=env, capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    (runtime / "pytest.log").write_text(done.stdout + done.stderr)
+    tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-25:])
+    return Outcome(notebook.stem, done.returncode == 0, seconds, headline(content, notebook.stem),
+                   "" if done.returncode == 0 else tail)
+
+
+def reset_test(scratch: Path, venv_python: Path, mirror: str) -> Outcome:
+    """Train on Drive in runtime 1, kill it during epoch 3, continue in a fresh runtime 2."""
+    drive = scratch / "reset-drive"
+    records = []
+    started = time.monotonic()
+    # As the bootstrap cell does in a notebook: the course, installed from the checkout's copy.
+    subprocess.run([str(venv_python), "-m", "pip", "install", "-q", str(scratch / "checkout")],
+                   check=True, capture_output=True, cwd=scratch)
+    for index, extra in enumerate((["--die-after", "2"], [])):
+        runtime = scratch / f"reset-runtime-{index + 1}"
+        content, home = runtime / "content", make_home(runtime / "home", STUB)
+        content.mkdir(parents=True)
+        shutil.copy2(PROBE, content / PROBE.name)
+        env = runtime_env(home, venv_python, STUB, mirror, "gpu", drive)
+        command = [str(venv_python), PROBE.name, "--epochs", "4", *extra]
+        done = subprocess.run(in_runtime(content, command), env=env, capture_output=True, text=True)
+        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+        if not lines:
+            output = done.stdout[-1500:] + done.stderr[-1500:]
+            return Outcome("reset: resume on Drive", False, time.monotonic() - started, "–",
+                           f"runtime {index + 1} printed no record:\n{output}")
+        records.append(json.loads(lines[-1]))
+    first, second = records
+    ok = (first["died"] and first["trained"] == [1, 2] and not second["died"]
+          and second["trained"] == [3, 4] and second["history_epochs"] == 4)
+    metric = f"runtime 1 trained {first['trained']}, runtime 2 {second['trained']}"
+    return Outcome("reset: resume on Drive", ok, time.monotonic() - started, metric,
+                   "" if ok else json.dumps(records))
+
+
+# ---------------------------------------------------------------------------------------- main
+
+def select(only: list[str]) -> list[Path]:
+    """The notebooks to rehearse, in course order."""
+    paths = [ROOT / "notebooks" / lesson.file for lesson in LESSONS]
+    if only:
+        paths = [p for p in paths if any(p.name.startswith(key.zfill(2)) or key in p.name for key in only)]
+    return paths
+
+
+def mixed_precision_offered() -> list[str]:
+    """The notebooks whose setup offers bfloat16 on an A100-class GPU (and so get the second pass)."""
+    return [lesson.file for lesson in LESSONS if lesson.mixed_precision]
+
+
+def print_table(title: str, outcomes: list[Outcome]) -> None:
+    print(f"\n{title}")
+    print(f"{'notebook':<30}{'result':<8}{'time':>8}  metric")
+    for item in outcomes:
+        flag = " !" if item.seconds > FAST_BUDGET_S and item.name[:2].isdigit() else ""
+        result = "PASS" if item.passed else "FAIL"
+        print(f"{item.name:<30}{result:<8}{item.seconds:>7.0f}s{flag}  {item.metric}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="*", default=[], help="notebook numbers or name parts")
+    parser.add_argument("--no-mixed", action="store_true", help="skip the mixed-precision pass")
+    parser.add_argument("--no-reset", action="store_true", help="skip the reset test")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    args = parser.parse_args(argv)
+
+    venv_python = ensure_venv(find_python())
+    versions = installed_versions(venv_python)
+    print("Stack:", ", ".join(f"{name} {version}" for name, version in versions.items()))
+
+    scratch = Path(tempfile.mkdtemp(prefix="course-rehearsal-"))
+    checkout = copy_checkout(scratch / "checkout")
+    served = scratch / "served"
+    served.mkdir()
+    names = servable_files(served)
+    server, requests = start_server(served)
+    mirror = f"http://127.0.0.1:{server.server_address[1]}/"
+    missing = [item.name for spec in SPECS.values() for item in spec.files if item.name not in names]
+    print(f"Data server {mirror}: serves {', '.join(names) or 'nothing'}; cannot serve byte-exact "
+          f"(a student offline gets the stand-in): {', '.join(missing) or 'nothing'}")
+    print(f"Scratch folder: {scratch}; each notebook runs in its own runtime with /content, HOME fresh, "
+          f"hidden: {', '.join(str(p) for p in HIDDEN)}", flush=True)
+
+    outcomes: list[Outcome] = []
+    for notebook in select(args.only):
+        outcome = run_notebook(notebook, scratch, venv_python, checkout, mirror, "gpu", mixed=False)
+        outcomes.append(outcome)
+        print(f"  {outcome.name}: {'PASS' if outcome.passed else 'FAIL'} in {outcome.seconds:.0f} s "
+              f"({outcome.metric})", flush=True)
+        if not outcome.passed:
+            print(outcome.detail, flush=True)
+    print_table("Colab rehearsal, forced GPU policy (XLA, steps_per_execution), fast mode", outcomes)
+
+    mixed_outcomes: list[Outcome] = []
+    if not args.no_mixed:
+        offered = set(mixed_precision_offered())
+        for notebook in (p for p in select(args.only) if p.name in offered):
+            outcome = run_notebook(notebook, scratch, venv_python, checkout, mirror, "gpu:8.0", mixed=True)
+            mixed_outcomes.append(outcome)
+            print(f"  {outcome.name} (bfloat16): {'PASS' if outcome.passed else 'FAIL'} in "
+                  f"{outcome.seconds:.0f} s ({outcome.metric})", flush=True)
+            if not outcome.passed:
+                print(outcome.detail, flush=True)
+        print_table("Second pass: A100-class policy with setup(mixed_precision=True)", mixed_outcomes)
+
+    extra: list[Outcome] = []
+    if not args.no_reset:
+        extra.append(reset_test(scratch, venv_python, mirror))
+        print_table("Runtime reset", extra)
+        if not extra[0].passed:
+            print(extra[0].detail)
+
+    server.shutdown()
+    served_ok = sorted({path.lstrip("/") for path, code in requests if code == 200})
+    refused = sorted({path.lstrip("/") for path, code in requests if code != 200})
+    print(f"\nData server: served {', '.join(served_ok) or 'nothing'}; "
+          f"not available (stand-ins used): {', '.join(refused) or 'nothing'}")
+    print("Stack:", ", ".join(f"{name} {version}" for name, version in versions.items()))
+    everything = outcomes + mixed_outcomes + extra
+    if args.keep or not all(item.passed for item in everything):
+        print(f"Logs kept in {scratch}")
+    else:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0 if all(item.passed for item in everything) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
