@@ -1,6 +1,7 @@
 """Helpers for the TensorFlow generative-models course: set-up, data, plots, training, metrics."""
 
 from course_utils.config import (
+    COURSE_VERSION,
     GITHUB_REPO,
     artefact_dir,
     colab_badge,
@@ -21,4 +22,4 @@ __all__ = [
     "is_fast",
     "setup",
 ]
-__version__ = "0.1.0"
+__version__ = COURSE_VERSION

@@ -7,7 +7,11 @@ from pathlib import Path
 
 #: The one place that names the public repository; badges and links are built from it.
 GITHUB_REPO = "tf-generative-course/course"
-GITHUB_BRANCH = "main"
+#: The course's version: its notebooks and the helper package they install (pyproject.toml reads it).
+COURSE_VERSION = "0.2.0"
+#: The git tag a release is published under. Badges open the notebooks of this tag and the Colab
+#: bootstrap installs course_utils from it, so a notebook always gets the helpers it was written for.
+RELEASE_REF = f"v{COURSE_VERSION}"
 NOTEBOOK_FOLDER = "notebooks"
 
 FAST_ENV = "COURSE_FAST"
@@ -20,7 +24,7 @@ def colab_url(notebook_name: str) -> str:
     name = Path(notebook_name).name
     return (
         f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/"
-        f"{GITHUB_BRANCH}/{NOTEBOOK_FOLDER}/{name}"
+        f"{RELEASE_REF}/{NOTEBOOK_FOLDER}/{name}"
     )
 
 
@@ -33,8 +37,8 @@ def colab_badge(notebook_name: str) -> str:
 
 
 def pip_install_target() -> str:
-    """Return the pip requirement that installs the helper package from the repository."""
-    return f"course_utils @ git+https://github.com/{GITHUB_REPO}@{GITHUB_BRANCH}"
+    """Return the pip requirement that installs the helper package of this release from the repository."""
+    return f"course_utils @ git+https://github.com/{GITHUB_REPO}@{RELEASE_REF}"
 
 
 def is_fast() -> bool:

@@ -139,7 +139,7 @@ def feature_net(data: ImageData, verbose: bool = True) -> FeatureNet:
 
     labelled = data.class_names != ()
     task = "classes" if labelled else "rotation"
-    epochs = fast_or(5, 2) if labelled else fast_or(10, 4)
+    epochs = fast_or(5, 2) if labelled else fast_or(10, 6)
     limit = fast_or(None, 6000)
     train_x = data.x_train[:limit]
     name = data.name.split(" ")[0]

@@ -141,26 +141,46 @@ def keep_on_drive(mount_point: str = DRIVE_MOUNT) -> str:
     return str(use_storage(f"{mount_point}/{DRIVE_FOLDER}"))
 
 
-def storage_report(colab: bool, persistent: bool) -> str:
+def setup_call(notebook: str = "", **options) -> str:
+    """The set-up line of ``notebook`` with ``options`` added, as a student would type it."""
+    arguments = [f"notebook={notebook!r}"] if notebook else []
+    arguments += [f"{key}={value!r}" for key, value in options.items()]
+    return f"info = course_utils.setup({', '.join(arguments)})"
+
+
+def storage_report(colab: bool, persistent: bool, notebook: str = "") -> str:
     """The line ``setup`` prints about where checkpoints and downloads are kept."""
     line = f"Checkpoints, samples and downloads: {storage_root()}"
     if colab and not persistent:
         line += ("\n⚠ This folder is wiped when the Colab runtime resets, and training could not "
-                 "resume. Keep it on Google Drive: info = course_utils.setup(drive=True)")
+                 f"resume. Keep it on Google Drive: {setup_call(notebook, drive=True)}")
     return line
 
 
+def mixed_precision_tested(notebook: str) -> bool:
+    """True when ``notebook`` is tested under bfloat16 (or is not one of the course's notebooks)."""
+    from course_utils.course_map import LESSONS
+
+    lesson = next((item for item in LESSONS if item.file.startswith(notebook)), None) if notebook else None
+    return lesson is None or lesson.mixed_precision
+
+
 def setup(seed: int = 42, quiet: bool = False, mixed_precision: bool = False,
-          drive: bool = False) -> RuntimeInfo:
+          drive: bool = False, notebook: str = "") -> RuntimeInfo:
     """Prepare a notebook: seeds, plot style, environment table, device report, mode banner.
 
     Returns a :class:`RuntimeInfo` whose ``policy`` tells the device and the compile options
     that pay on it (see :mod:`course_utils.policy`). Mixed precision changes every layer's
     numerics, so it is opt-in (``mixed_precision=True``); otherwise Keras computes in float32.
     ``drive=True`` (Colab only) keeps checkpoints, samples and downloads on Google Drive, so a
-    training run continues after a runtime reset.
+    training run continues after a runtime reset. ``notebook`` names the course notebook (the
+    generated first cell passes it): bfloat16 is only offered where that notebook is tested with it.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if mixed_precision and not mixed_precision_tested(notebook):
+        raise RuntimeError(
+            f"{notebook} is not tested under mixed precision, and its lesson depends on float32 "
+            f"numerics. Fix: {setup_call(notebook)}")
     if drive:
         keep_on_drive()
     rows = environment_table()
@@ -186,11 +206,12 @@ def setup(seed: int = 42, quiet: bool = False, mixed_precision: bool = False,
         precision = policy.mixed_precision if mixed_precision else "float32"
         print(f"\nDevice: {policy.device} ({policy.device_name}); XLA: {policy.jit_compile}; "
               f"precision: {precision}")
-        if not mixed_precision and policy.mixed_precision != "float32":
-            print(f"  ({policy.mixed_precision} would pay on this GPU: setup(mixed_precision=True))")
+        if not mixed_precision and policy.mixed_precision != "float32" and mixed_precision_tested(notebook):
+            print(f"  ({policy.mixed_precision} would pay on this GPU: "
+                  f"{setup_call(notebook, mixed_precision=True)})")
         if colab and policy.device == "CPU":
             print(f"⚠ Colab is running without a GPU. {COLAB_GPU_HINT}")
-        print(storage_report(colab, persistent=bool(os.environ.get(STORAGE_ENV))))
+        print(storage_report(colab, persistent=bool(os.environ.get(STORAGE_ENV)), notebook=notebook))
         if info.fast:
             print(f"Mode: FAST ({FAST_ENV}=1): smaller data and fewer steps, every cell runs.")
         else:

@@ -25,7 +25,7 @@ from nbtool import ROOT, bootstrap_source, notebook_paths
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from course_utils.config import GITHUB_BRANCH, GITHUB_REPO, pip_install_target
+from course_utils.config import GITHUB_REPO, RELEASE_REF, pip_install_target
 
 PATHS = notebook_paths()
 #: What Colab ships and the course must never replace.
@@ -78,7 +78,7 @@ def bootstrap_pip_command() -> list[str]:
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
 def test_first_code_cell_is_the_generated_bootstrap(path):
-    assert _first_code_cell(path) == bootstrap_source(), (
+    assert _first_code_cell(path) == bootstrap_source(path.name), (
         f"{path.name}: run `python tools/nbtool.py normalize` to refresh the bootstrap cell")
 
 
@@ -96,8 +96,9 @@ def test_install_is_guarded_by_the_colab_check_and_setup_always_runs(path):
     inside = {id(node) for stmt in guard.body for node in ast.walk(stmt)}
     assert all(id(call) in inside for call in pip_calls), "a pip call runs outside the Colab check"
     top_level = [ast.unparse(stmt) for stmt in tree.body]
-    assert "info = course_utils.setup()" in top_level, "setup() must run on every platform"
-    assert top_level.index("info = course_utils.setup()") > top_level.index(ast.unparse(guard))
+    call = f"info = course_utils.setup(notebook={path.stem!r})"
+    assert call in top_level, "setup() must run on every platform, naming its notebook"
+    assert top_level.index(call) > top_level.index(ast.unparse(guard))
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
@@ -120,7 +121,7 @@ def test_bootstrap_installs_only_course_utils_from_the_repository_on_colab(monke
     requirement = Requirement(targets[0])
     assert canonicalize_name(requirement.name) == "course-utils"
     assert not requirement.extras, "extras would pull TensorFlow or JupyterLab onto Colab"
-    assert requirement.url == f"git+https://github.com/{GITHUB_REPO}@{GITHUB_BRANCH}"
+    assert requirement.url == f"git+https://github.com/{GITHUB_REPO}@{RELEASE_REF}"
 
 
 def test_bootstrap_installs_nothing_outside_colab(monkeypatch):

@@ -19,7 +19,7 @@ from nbtool import (
     readme_with_course_map,
 )
 
-from course_utils.config import colab_url
+from course_utils.config import RELEASE_REF, colab_url
 from course_utils.course_map import LESSONS
 
 PATHS = notebook_paths()
@@ -61,7 +61,7 @@ def test_badge_points_at_the_notebooks_own_path(path):
     urls = BADGE_URL.findall(first.source)
     assert urls == [colab_url(path.name)]
     assert urls[0].endswith(f"/{NOTEBOOKS.name}/{path.name}")
-    assert (ROOT / urls[0].split("/blob/main/")[1]) == path
+    assert (ROOT / urls[0].split(f"/blob/{RELEASE_REF}/")[1]) == path
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
@@ -69,7 +69,7 @@ def test_bootstrap_cell_comes_first_and_is_current(path):
     notebook = nbformat.read(path, as_version=4)
     first_code = _code_cells(notebook)[0]
     assert first_code.source.startswith(BOOTSTRAP_MARK)
-    assert first_code.source == bootstrap_source()
+    assert first_code.source == bootstrap_source(path.name)
     assert notebook.metadata.get("accelerator") == "GPU"
 
 
@@ -100,7 +100,7 @@ def test_bootstrap_installs_only_on_colab_and_from_the_repo_constant():
     guard = source.index('if "google.colab" in sys.modules:')
     assert guard < source.index(install_line)
     assert f"git+https://github.com/{GITHUB_REPO}" in source
-    assert "course_utils.setup()" in source
+    assert 'course_utils.setup(notebook="00_start_here")' in source
 
 
 def _ends_with_a_plotting_call(source: str) -> bool:

@@ -33,7 +33,7 @@ def test_mode_name_names_the_folder_of_each_mode(monkeypatch):
 def test_colab_url_is_built_from_the_repo_constant():
     url = config.colab_url("notebooks/05_dcgan_fashion_mnist.ipynb")
     assert url == (f"https://colab.research.google.com/github/{config.GITHUB_REPO}/blob/"
-                   "main/notebooks/05_dcgan_fashion_mnist.ipynb")
+                   f"v{config.COURSE_VERSION}/notebooks/05_dcgan_fashion_mnist.ipynb")
 
 
 def test_check_package_reports_ok_fail_and_missing():

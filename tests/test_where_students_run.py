@@ -276,3 +276,33 @@ def test_a_missing_python_names_the_command_that_installs_it(monkeypatch, tmp_pa
     monkeypatch.setattr(rehearse.shutil, "which", lambda name: None)
     with pytest.raises(SystemExit, match="pyenv install 3.99"):
         rehearse.find_python("3.99")
+
+
+def test_a_notebook_installs_the_helpers_of_its_own_release():
+    import course_utils
+
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"]["attr"] == "course_utils.config.COURSE_VERSION"
+    assert course_utils.__version__ == config.COURSE_VERSION
+    target = config.pip_install_target()
+    assert target.endswith(f"@v{config.COURSE_VERSION}") and "@main" not in target
+    assert f"/blob/v{config.COURSE_VERSION}/notebooks/" in config.colab_url("05_x.ipynb")
+
+
+def test_bfloat16_is_offered_only_where_the_notebook_is_tested_with_it(monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_DEVICE_POLICY", "gpu:8.0")
+    untested = next((lesson for lesson in course_map.LESSONS if not lesson.mixed_precision), None)
+    tested = next((lesson for lesson in course_map.LESSONS if lesson.mixed_precision), None)
+    if untested is not None:
+        name = untested.file.removesuffix(".ipynb")
+        runtime.setup(notebook=name)
+        assert "would pay" not in capsys.readouterr().out
+        with pytest.raises(RuntimeError, match=f"info = course_utils.setup\\(notebook='{name}'\\)"):
+            runtime.setup(notebook=name, mixed_precision=True)
+    if tested is not None:
+        name = tested.file.removesuffix(".ipynb")
+        runtime.setup(notebook=name)
+        assert f"setup(notebook='{name}', mixed_precision=True)" in capsys.readouterr().out
+    assert untested or tested

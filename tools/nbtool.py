@@ -30,8 +30,8 @@ BOOTSTRAP_MARK = "# Set-up (first cell)"
 SOLUTION_MARK = "# @title Solution"
 
 
-def bootstrap_source() -> str:
-    """The first code cell of every notebook, generated from the repository constant."""
+def bootstrap_source(notebook: str = "00_start_here.ipynb") -> str:
+    """The first code cell of ``notebook``, generated from the repository constant and its name."""
     return (
         f"{BOOTSTRAP_MARK}: on Colab, install the course helpers from the repository. Only light\n"
         "# packages are installed, so Colab's own TensorFlow, Keras and ipywidgets stay as they are.\n"
@@ -41,7 +41,7 @@ def bootstrap_source() -> str:
         "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\",\n"
         f"                    \"{pip_install_target()}\"], check=True)\n\n"
         "import course_utils\n\n"
-        "info = course_utils.setup()"
+        f"info = course_utils.setup(notebook=\"{Path(notebook).stem}\")"
     )
 
 
@@ -67,10 +67,10 @@ def normalize(notebook: nbformat.NotebookNode, name: str) -> nbformat.NotebookNo
         first.source = badge + "\n\n" + first.source
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
     if code_cells and code_cells[0].source.startswith(BOOTSTRAP_MARK):
-        code_cells[0].source = bootstrap_source()
+        code_cells[0].source = bootstrap_source(name)
     else:
         index = 1
-        notebook.cells.insert(index, nbformat.v4.new_code_cell(bootstrap_source()))
+        notebook.cells.insert(index, nbformat.v4.new_code_cell(bootstrap_source(name)))
     notebook.metadata = {
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"},

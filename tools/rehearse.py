@@ -33,6 +33,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -56,8 +57,7 @@ PROBE = ROOT / "tools" / "resume_probe.py"
 CONTENT = Path("/content")
 #: What a Colab runtime lacks: the colour-emoji font and the Debian dataset packages.
 HIDDEN = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/datasets"))
-BOOTSTRAP_CALL = "info = course_utils.setup()"
-MIXED_CALL = "info = course_utils.setup(mixed_precision=True)"
+SETUP_CALL = re.compile(r"info = course_utils\.setup\(notebook=\\\"(\w+)\\\"\)")
 FAST_BUDGET_S = 180.0
 
 
@@ -144,9 +144,10 @@ def colab_notebook(source: Path, install_from: Path, mixed: bool) -> str:
         raise SystemExit(f"error: {source.name} should name the install target {target!r} exactly once")
     text = text.replace(target, str(install_from))
     if mixed:
-        if text.count(BOOTSTRAP_CALL) != 1:
-            raise SystemExit(f"error: {source.name} should call {BOOTSTRAP_CALL!r} exactly once")
-        text = text.replace(BOOTSTRAP_CALL, MIXED_CALL)
+        text, count = SETUP_CALL.subn(
+            lambda match: match.group(0)[:-1] + ", mixed_precision=True)", text)
+        if count != 1:
+            raise SystemExit(f"error: {source.name} should call course_utils.setup(notebook=...) exactly once")
     return text
 
 

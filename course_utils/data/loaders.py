@@ -160,8 +160,11 @@ def _stand_in(spec: DatasetSpec) -> ImageData | None:
                            + "; install the Debian package dataset-fashion-mnist for the real set")
         return data
     if spec.name == "cifar10":
+        # the emoji set when the font is there, else the synthetic shapes: never a dead end
         data = load_emoji(verbose=False)
-        data.source = "offline stand-in for CIFAR-10: " + data.source
+        data.name = f"{data.name.split(' ')[0]} (stand-in for cifar10)"
+        data.source = ("offline stand-in for CIFAR-10 (no cached copy, no network): " + data.source
+                       + "; connect to the internet for the real CIFAR-10")
         return data
     return None
 
@@ -180,20 +183,47 @@ def _missing_message(spec: DatasetSpec, cache: Path) -> str:
 
 
 def load_emoji(size: int = 64, verbose: bool = True) -> ImageData:
-    """The emoji colour set as an ImageData (rendered into the cache on first use)."""
-    from course_utils.data.emoji import emoji_folder, find_font
+    """The emoji colour set as an ImageData (rendered into the cache on first use).
 
-    folder = emoji_folder(size)
+    Without the Noto Color Emoji font it says so, names the fixes, and returns the synthetic
+    colour shapes stand-in instead (named ``shapes (stand-in for emoji)``).
+    """
+    from course_utils.data.emoji import colour_folder
+
+    folder, source = colour_folder(size)
     data = load_folder(folder, (size, size), verbose=False)
-    data.name = "emoji"
-    data.source = f"rendered from {find_font() or 'Noto Color Emoji'} (cached in {folder})"
+    data.name = "emoji" if source.startswith("rendered") else "shapes (stand-in for emoji)"
+    data.source = source
     if verbose:
         print(data.summary())
     return data
 
 
+def load_shapes(size: int = 64, verbose: bool = True) -> ImageData:
+    """The synthetic colour shapes stand-in (generated into the cache on first use)."""
+    from course_utils.data.shapes import SOURCE, shapes_folder
+
+    folder = shapes_folder(size)
+    data = load_folder(folder, (size, size), verbose=False)
+    data.name = "shapes"
+    data.source = f"{SOURCE} (cached in {folder})"
+    if verbose:
+        print(data.summary())
+    return data
+
+
+def _font_state(name: str) -> bool | None:
+    """Part of the memory key of sets that depend on the emoji font: installing it mid-session
+    makes the next load use the real emoji instead of the remembered stand-in."""
+    if name not in ("emoji", "cifar10"):
+        return None
+    from course_utils.data.emoji import emoji_available
+
+    return emoji_available()
+
+
 def load(name: str, verbose: bool = True) -> ImageData:
-    """Load a named image dataset: ``mnist``, ``fashion_mnist``, ``cifar10`` or ``emoji``.
+    """Load a named image dataset: ``mnist``, ``fashion_mnist``, ``cifar10``, ``emoji`` or ``shapes``.
 
     Tries ``$COURSE_DATA_DIR`` / ``data/`` → system data packages → download → an offline
     stand-in, and prints which one it used and how many images it has.
@@ -202,11 +232,13 @@ def load(name: str, verbose: bool = True) -> ImageData:
         raise DataError(f"Unknown dataset {name!r}. Valid names: {', '.join(dataset_names())}; "
                         "for your own images use load_folder('path/to/folder').")
     cache = data_dir() / name
-    key = (name, str(cache))
+    key = (name, str(cache), _font_state(name))
     if key not in _MEMORY:
         spec = SPECS[name]
         if name == "emoji":
             data = load_emoji(verbose=False)
+        elif name == "shapes":
+            data = load_shapes(verbose=False)
         else:
             data = (_from_cache(spec, cache) or _from_system(spec) or _download(spec, cache)
                     or _stand_in(spec))

@@ -93,6 +93,11 @@ SPECS = {
         system_package="fonts-noto-color-emoji",
         homepage="https://github.com/googlefonts/noto-emoji",
     ),
+    "shapes": DatasetSpec(
+        name="shapes",
+        description=("synthetic colour shapes, a stand-in: 3,000 generated 64×64 RGB images of eight "
+                     "shape classes (NumPy + Pillow, offline; the fallback when no emoji font is found)"),
+    ),
 }
 
 
