@@ -1,13 +1,14 @@
 """Speed benchmark of GAN training loops: the sources' loops against the course's path.
 
-    python -m course_utils.bench                   # both GANs, ~6 s per case
+    python -m course_utils.bench                   # both GANs (DCGAN: minutes, see below)
     python -m course_utils.bench --seconds 3 --only dense
     python -m course_utils.bench --spe 8 128 512   # also try other steps_per_execution values
 
 Everything runs in one process on the same machine, on synthetic data of the real shapes (the data
 pipeline is not what is measured). Each case is warmed up first (tracing excluded); then the cases
-are timed in ``--rounds`` interleaved rounds of about ``--seconds / --rounds`` each, and each case's
-best round counts (images per second). Interleaving exposes every case to the same slow phases of
+are timed in ``--rounds`` interleaved rounds of the same length, about ``--seconds / --rounds`` or
+one whole ``steps_per_execution`` block, whichever is longer, and each case's best round counts
+(images per second). Interleaving exposes every case to the same slow phases of
 a shared machine; the "spread" column shows how much the rounds differed.
 
 Dense GAN (the second source's MNIST GAN: z = 20 uniform in [-1, 1], one hidden layer of 100 units
@@ -23,8 +24,44 @@ DCGAN (notebook 05's architecture and batch size, 128; the TensorFlow tutorial i
 256, which ``--dcgan-batch 256`` measures):
 - ``tf.function``: the source's per-batch ``@tf.function`` step.
 - ``train_on_batch``: the Keras 2 recipe: ``G.predict`` + ``D.train_on_batch`` on real and fake +
-  ``gan.train_on_batch`` of the stacked model (frozen D).
-- ``fit``: the course's path, as above.
+  ``gan.train_on_batch`` of the stacked model (frozen D). As that recipe is written, it does more
+  per step than the others: one more G forward pass (``predict``) and two D updates, not one.
+- ``fit``: the course's path, as above, timed by :func:`timed_fit`.
+
+What was measured (2-core Xeon CPU with AVX-512, no GPU, TensorFlow 2.21, Keras 3.15, oneDNN on;
+the machine was shared, load average 4-10 on 2 cores, so every number below is noisy):
+- Where the time goes. The TensorFlow profiler shows the same kernels in both DCGAN paths,
+  dominated by oneDNN convolutions (``_MklNativeConv2D`` and its two backprops, about two thirds
+  of op time), then Keras's dropout masks (``StatelessRandomUniformV2`` + ``GreaterEqual`` +
+  ``SelectV2``, ~10%) and batch-norm moments. A step takes 0.5-1.3 s, so the per-step Python
+  and dispatch work that ``steps_per_execution`` saves (about a millisecond) does not matter
+  for this model; the dense GAN, whose steps take microseconds, is where it pays.
+- The old bench was unfair to ``fit`` in two ways, both fixed. (1) ``fit`` was timed around the
+  whole call, and freeing the part-read iterator of the endless pipeline after ``fit`` returned
+  stalled, idle, for 0.4-10 s (profiler: one ``TFE_DeleteTensorHandle`` of 7.7 s after a 12.8 s
+  block of 16 steps; whole calls lasted 10.24 or 20.5 s where training took 6-13 s). A notebook
+  pays this once per ``fit`` call, not per epoch. :func:`timed_fit` now times from
+  ``on_train_begin`` to ``on_train_end``, and the synthetic data no longer goes through
+  ``cache()``, with which it struck 5 calls in 6 (1 in 6 without). (2) ``fit`` must run whole
+  blocks of 32 steps (~20 s a round) while the other cases ran rounds of 1-2 s; the best of
+  several short rounds on a shared machine is optimistic in a way a long round never is.
+  :func:`equal_rounds` now gives every case rounds of the same length.
+- After both fixes, three runs with 3 rounds of about 25-35 s per case (images/s of the best
+  round, spread of the rounds in brackets):
+
+  ====  ===================  ==================  ================  ==========  ===========
+  run   tf.function          train_on_batch      fit (spe=32)      fit / tf.f  fit / t_o_b
+  ====  ===================  ==================  ================  ==========  ===========
+  1     149 (6%)             93 (18%)            127 (8%)          0.85x       1.37x
+  2     224 (49%)            118 (13%)           151 (11%)         0.68x       1.28x
+  3     169 (7%)             (not run)           177 (33%)         1.05x       -
+  ====  ===================  ==================  ================  ==========  ===========
+
+  Run 3 also timed ``fit`` with ``steps_per_execution=1``: 161 images/s (28%), 0.96x, so the
+  32-step loop neither costs nor gains anything measurable for this model. The two graph paths
+  do the same work and their ratio moved between 0.68x and 1.05x with the machine's load; on
+  this shared machine, no gap between them could be told from noise. The lead over
+  ``train_on_batch`` (1.28-1.37x) comes from the work that recipe adds.
 """
 
 from __future__ import annotations
@@ -186,11 +223,12 @@ def gan_model_class():
 # ---------- timing ----------
 
 def calibrate(run_steps: Callable[[int], None], seconds: float, warmup: int = 3,
-              multiple: int = 1) -> int:
+              multiple: int = 1, timing: list | None = None) -> int:
     """Warm up (tracing excluded), then find a step count whose run takes about ``seconds``.
 
     ``run_steps(n)`` must run ``n`` training steps and wait for them; ``multiple`` rounds step
-    counts (``fit`` with ``steps_per_execution`` runs whole blocks).
+    counts (``fit`` with ``steps_per_execution`` runs whole blocks). If ``timing`` is a list, the
+    last probe's ``(steps, elapsed seconds)`` is appended to it.
     """
     def rounded(steps):
         return max(multiple, int(steps) // multiple * multiple)
@@ -201,23 +239,69 @@ def calibrate(run_steps: Callable[[int], None], seconds: float, warmup: int = 3,
     while elapsed < seconds / 2 and steps < 10**7:  # grow until one call takes a fair time
         steps = rounded(steps * 2)
         elapsed = _timed(run_steps, steps)
+    if timing is not None:
+        timing.append((steps, elapsed))
     return rounded(max(steps, steps * seconds / max(elapsed, 1e-9)))
 
 
-def _timed(run_steps: Callable[[int], None], steps: int) -> float:
+def _timed(run_steps: Callable[[int], float | None], steps: int) -> float:
+    """Seconds of ``run_steps(steps)``: the wall time, or the seconds it returns itself."""
     start = time.perf_counter()
-    run_steps(steps)
-    return time.perf_counter() - start
+    seconds = run_steps(steps)
+    return seconds if seconds is not None else time.perf_counter() - start
+
+
+def timed_fit(model, data, steps: int, **fit_kwargs) -> float:
+    """Run ``model.fit(data, epochs=1, steps_per_epoch=steps)``; return the seconds of training.
+
+    The clock runs from ``on_train_begin`` to ``on_train_end``: iterator set-up, every step and
+    the callbacks count; freeing the part-read iterator of an endless pipeline after ``fit``
+    returns does not. That clean-up happens once per ``fit`` call, not per epoch, yet it
+    stalled for 0.4-10 s here (idle, in multiples of ~5 s), which would dwarf a short timed run.
+    """
+    import keras
+
+    marks: dict[str, float] = {}
+
+    class Clock(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            marks["begin"] = time.perf_counter()
+
+        def on_train_end(self, logs=None):
+            marks["end"] = time.perf_counter()
+
+    callbacks = [*fit_kwargs.pop("callbacks", []), Clock()]
+    fit_kwargs.setdefault("verbose", 0)
+    model.fit(data, epochs=1, steps_per_epoch=steps, callbacks=callbacks, **fit_kwargs)
+    return marks["end"] - marks["begin"]
 
 
 @dataclass
 class _Case:
     name: str
-    run: Callable[[int], None]
+    run: Callable[[int], float | None]  # runs n steps; may return its own timed seconds
     multiple: int = 1
     chunk: int = 0
     rates: list[float] = field(default_factory=list)  # steps per second, one per round
     seconds: float = 0.0
+    step_seconds: float = 0.0  # estimated by the calibration
+
+
+def equal_rounds(cases: list[_Case], per_round: float) -> None:
+    """Give every case a round of about the same duration: the longest whole block, at least.
+
+    A case that must run whole blocks (``fit`` with ``steps_per_execution`` 32 of a DCGAN step
+    takes ~20 s) would otherwise be timed over rounds many times longer than the others, and the
+    best of several short rounds on a shared machine is an optimistic estimate that a long round
+    never gets. Cases without a measured step time keep their chunk.
+    """
+    timed = [case for case in cases if case.step_seconds > 0]
+    if not timed:
+        return
+    target = max(per_round, *(case.multiple * case.step_seconds for case in timed))
+    for case in timed:
+        steps = int(round(target / case.step_seconds / case.multiple)) * case.multiple
+        case.chunk = max(case.multiple, steps)
 
 
 def measure(gan: str, batch: int, cases: list[_Case], seconds: float, rounds: int,
@@ -229,7 +313,12 @@ def measure(gan: str, batch: int, cases: list[_Case], seconds: float, rounds: in
     """
     per_round = seconds / rounds
     for case in cases:
-        case.chunk = calibrate(case.run, per_round, warmup(case.multiple), case.multiple)
+        timing: list[tuple[int, float]] = []
+        case.chunk = calibrate(case.run, per_round, warmup(case.multiple), case.multiple, timing=timing)
+        if timing:
+            steps, elapsed = timing[-1]
+            case.step_seconds = elapsed / steps
+    equal_rounds(cases, per_round)
     for _ in range(rounds):
         for case in cases:
             elapsed = _timed(case.run, case.chunk)
@@ -248,12 +337,17 @@ def measure(gan: str, batch: int, cases: list[_Case], seconds: float, rounds: in
 
 
 def _data(batch: int, shape: tuple[int, ...], batches: int = 64):
+    """Synthetic images of the real shape and an endless pipeline of whole batches.
+
+    The images are in memory already, so there is no ``cache()``: a new iterator over a partly
+    read cache (``fit`` makes one per call) stalled for up to several seconds when it was freed.
+    """
     import tensorflow as tf
 
     rng = np.random.default_rng(0)
     pixels = rng.uniform(-1, 1, size=(batch * batches, *shape)).astype(np.float32)
-    dataset = tf.data.Dataset.from_tensor_slices(pixels).batch(batch, drop_remainder=True)
-    return pixels, dataset.cache().repeat().prefetch(tf.data.AUTOTUNE)
+    dataset = tf.data.Dataset.from_tensor_slices(pixels).repeat().batch(batch, drop_remainder=True)
+    return pixels, dataset.prefetch(tf.data.AUTOTUNE)
 
 
 def _per_batch_case(models, latent, distribution, dataset, compiled: bool):
@@ -287,7 +381,7 @@ def _fit_case(models, latent, distribution, dataset, spe: int | None):
     spe_used = options["steps_per_execution"]
 
     def run(steps):
-        model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
+        return timed_fit(model, dataset, steps, shuffle=False)
 
     return run, spe_used
 

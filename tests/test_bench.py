@@ -69,3 +69,61 @@ def test_fit_in_graph_runs_one_step_per_batch_and_calls_callbacks():
     assert int(model.g_opt.iterations) == 2 * (650 // 64)  # whole batches only
     assert seen == [(0, ["d_loss", "g_loss"]), (1, ["d_loss", "g_loss"])]
     assert len(history.history["g_loss"]) == 2
+
+
+def _sleeper(per_step: float):
+    """A fake case that takes ``per_step`` seconds per step."""
+    import time
+
+    return lambda steps: time.sleep(per_step * steps)
+
+
+def test_equal_rounds_gives_every_case_the_longest_block():
+    blocky = bench._Case("fit", _sleeper(0.0), multiple=32, chunk=32, step_seconds=0.5)
+    single = bench._Case("per batch", _sleeper(0.0), chunk=2, step_seconds=0.4)
+    untimed = bench._Case("untimed", _sleeper(0.0), chunk=7)
+    bench.equal_rounds([blocky, single, untimed], per_round=1.0)
+    assert blocky.chunk == 32  # one block of 16 s is the longest round
+    assert single.chunk == 40  # 16 s too, instead of 0.8 s
+    assert untimed.chunk == 7  # nothing to go by: unchanged
+    bench.equal_rounds([blocky, single], per_round=48.0)
+    assert (blocky.chunk, single.chunk) == (96, 120)  # whole blocks, ~48 s each
+
+
+def test_measure_times_cases_over_rounds_of_similar_length():
+    # one case must run blocks of 8 steps (0.16 s), the other takes 0.01 s per step
+    blocks = bench._Case("blocks", _sleeper(0.02), multiple=8)
+    steps = bench._Case("steps", _sleeper(0.01))
+    bench.measure("toy", 1, [blocks, steps], seconds=0.01, rounds=2,
+                  warmup=lambda multiple: multiple, verbose=False)
+    assert blocks.chunk == 8
+    assert steps.chunk >= 8  # ~16; without equal rounds: 1 step per round
+    assert 0.5 < steps.seconds / blocks.seconds < 2.0
+
+
+def test_timed_fit_runs_the_steps_and_times_only_the_training():
+    import time
+
+    import keras
+
+    class SlowExit(bench.gan_model_class()):
+        def fit(self, *args, **kwargs):  # stands in for a slow clean-up after training ended
+            history = super().fit(*args, **kwargs)
+            time.sleep(0.3)
+            return history
+
+    generator, discriminator = bench.dense_models()
+    model = SlowExit(generator, discriminator, bench.DENSE_LATENT, "uniform")
+    model.compile(jit_compile=False, steps_per_execution=2)
+    _, dataset = bench._data(bench.DENSE_BATCH, (bench.DENSE_PIXELS,), batches=4)
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(batch)
+
+    start = time.perf_counter()
+    seconds = bench.timed_fit(model, dataset, 6, callbacks=[Record()])
+    wall = time.perf_counter() - start
+    assert int(model.g_opt.iterations) == 6 and seen == [1, 3, 5]  # the caller's callbacks run
+    assert 0 < seconds < wall - 0.25
