@@ -4,6 +4,9 @@
 uses W / σ(W) in the forward pass, where σ is estimated by power iteration with a persistent vector
 ``u``. Unlike ``keras.layers.SpectralNormalization`` it never writes W / σ back into the kernel,
 updates ``u`` only when ``training=True``, and lets gradients flow through σ.
+
+Under mixed precision the power iteration and σ stay in float32 (``u`` is a float32 weight that is
+never autocast); only the normalised kernel W / σ is cast to the layer's compute dtype.
 """
 
 from __future__ import annotations
@@ -34,13 +37,17 @@ class SpectralNorm(keras.layers.Layer):
         if not self.layer.built:
             self.layer.build(input_shape)
         outputs = self.layer.kernel.shape[-1]
-        self.u = self.add_weight(shape=(1, outputs), name="u", trainable=False,
+        self.u = self.add_weight(shape=(1, outputs), name="u", trainable=False, autocast=False,
                                  initializer=keras.initializers.RandomNormal(stddev=1.0))
 
     def sigma_and_u(self):
-        """Power-iteration estimate of σ(W) (differentiable in W) and the new u (constant)."""
+        """Power-iteration estimate of σ(W) (differentiable in W) and the new u (constant).
+
+        Both are float32, whatever the layer's compute dtype.
+        """
         kernel = self.layer.kernel
-        matrix = ops.reshape(kernel, (-1, kernel.shape[-1]))  # (fan-in, outputs), no transpose
+        # (fan-in, outputs), no transpose; float32 even where mixed precision autocasts W
+        matrix = ops.cast(ops.reshape(kernel, (-1, kernel.shape[-1])), "float32")
         u = _l2_normalize(ops.convert_to_tensor(self.u))
         v = None
         for _ in range(self.power_iterations):
@@ -54,7 +61,8 @@ class SpectralNorm(keras.layers.Layer):
         sigma, u = self.sigma_and_u()
         if training:
             self.u.assign(u)
-        kernel = self.layer.kernel / sigma  # a new tensor; the variable keeps W
+        # a new tensor (the variable keeps W), in the compute dtype (bfloat16 under mixed precision)
+        kernel = ops.cast(ops.cast(self.layer.kernel, "float32") / sigma, self.compute_dtype)
         if isinstance(self.layer, keras.layers.Conv2D):
             outputs = ops.conv(inputs, kernel, strides=self.layer.strides,
                                padding=self.layer.padding, dilation_rate=self.layer.dilation_rate)

@@ -153,11 +153,17 @@ def feature_net(data: ImageData, verbose: bool = True) -> FeatureNet:
         train_x, train_y = _rotations(train_x)
         test_x, test_y = _rotations(data.x_test)
     test_x = to_range(test_x, (0.0, 1.0))
+    from course_utils.training import float32_layers
+
+    # The meter is the same float32 network whatever precision the notebook trains in, so a
+    # measurement never depends on it and a cached network serves every run.
     if path.is_file():
-        model = keras.models.load_model(path)
+        with float32_layers():
+            model = keras.models.load_model(path)
         source = f"cached {path.name}"
     else:
-        model = _build_classifier(data.image_shape, 10 if labelled else 4)
+        with float32_layers():
+            model = _build_classifier(data.image_shape, 10 if labelled else 4)
         model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
         if verbose:
             print(f"Training the {task} feature network on {len(train_x):,} real images "

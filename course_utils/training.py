@@ -7,9 +7,10 @@ so re-running a training cell after the kernel died continues from the last fini
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,31 @@ def compile_options(policy: DevicePolicy | None = None) -> dict:
     ``steps_per_epoch`` is rounded up to a multiple of k, so choose multiples of k.
     """
     return (policy or detect_policy()).compile_kwargs()
+
+
+def short_run_options(policy: DevicePolicy | None = None) -> dict:
+    """:func:`compile_options` for a short side run (a demonstration of a few dozen steps).
+
+    An XLA compile takes seconds and pays back only over many steps, so a run that short is
+    faster as a plain graph on every device: ``jit_compile`` is off, ``steps_per_execution`` kept.
+    """
+    return {**compile_options(policy), "jit_compile": False}
+
+
+@contextlib.contextmanager
+def float32_layers() -> Iterator[None]:
+    """Layers built inside ``with float32_layers():`` compute in float32, even after
+    ``setup(mixed_precision=True)`` made bfloat16 the default; the global policy is restored after.
+
+    For numerical checks that compare a layer with NumPy to many digits. Keras reads the global
+    dtype policy when a layer is created, so the layers keep float32 after the block.
+    """
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
 
 
 def latent_seeds(count: int, dim: int, seed: int = 1234, distribution: str = "normal") -> np.ndarray:
