@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -57,6 +58,9 @@ def write_metrics(folder: Path, values: dict, name: str = "metrics.json") -> Pat
     current = {key: (float(value) if isinstance(value, int | float | np.number) else value)
                for key, value in values.items()}
     current["mode"] = mode_name()
+    keras = sys.modules.get("keras")
+    if keras is not None:  # which precision produced these numbers (setup(mixed_precision=...))
+        current["precision"] = keras.mixed_precision.global_policy().name
     _atomic_write_bytes(path, json.dumps(current, indent=2).encode())
     return path
 

@@ -43,12 +43,15 @@ LESSONS = (
            "≈ 85 min (measured: SN-GAN 47, keras-layer comparison 36 min; 98–135 s per epoch)", "≈ 25 s",
            mixed_precision=True),
     Lesson("09_progressive_gan.ipynb", "Progressive growing 4→32", "Fashion-MNIST at 32×32",
-           "≈ 30–45 min (measured per stage: 4×4 1 min, 8×8 ≤ 14, 16×16 7–10, 32×32 12–17 min)", "≈ 35 s"),
+           "≈ 30–45 min (measured per stage: 4×4 1 min, 8×8 ≤ 14, 16×16 7–10, 32×32 12–17 min)", "≈ 35 s",
+           mixed_precision=True),
     Lesson("10_vae.ipynb", "Autoencoders, information theory, VAE", "MNIST",
-           "≈ 10 min (measured with the 4,000-image MNIST subset)", "≈ 45 s"),
+           "≈ 10 min (measured with the 4,000-image MNIST subset)", "≈ 45 s",
+           mixed_precision=True),
     Lesson("11_diffusion.ipynb", "Diffusion: DDPM training, DDIM sampling", "Fashion-MNIST",
            "≈ 85 min (measured: training 38 min, 228 s per epoch; the 1000-step samplers 17–18 min each)",
-           "≈ 55 s"),
+           "≈ 55 s",
+           mixed_precision=True),
 )
 
 

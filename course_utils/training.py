@@ -214,6 +214,7 @@ def run_folder(folder: Path) -> Path:
 
 
 SETTINGS_FILE = "settings.json"
+PRECISION_KEY = "precision"
 
 
 def check_settings(root: Path, settings: dict | None) -> None:
@@ -229,6 +230,7 @@ def check_settings(root: Path, settings: dict | None) -> None:
     has_run = (root / "backup").exists() or (root / "final.weights.h5").is_file()
     if has_run and path.is_file():
         saved = json.loads(path.read_text())
+        saved.setdefault(PRECISION_KEY, "float32")  # runs saved before precision was recorded
         changed = sorted(key for key in saved.keys() | wanted.keys()
                          if saved.get(key) != wanted.get(key))
         if changed:
@@ -254,7 +256,10 @@ def fit_resumable(model, data, epochs: int, folder: Path, callbacks: list | None
     Returns the history dict (lists per metric).
     """
     root = run_folder(folder)
-    check_settings(root, settings)
+    # The precision is part of every run's settings: weights trained in float32 are not resumed
+    # (or reloaded) silently after setup(mixed_precision=True), nor the other way round.
+    precision = keras.mixed_precision.global_policy().name
+    check_settings(root, {**(settings or {}), PRECISION_KEY: precision})
     if not model.built:
         # A GAN/VAE wrapper has no forward pass of its own; its sub-models are built already,
         # and BackupAndRestore refuses models that do not say so.

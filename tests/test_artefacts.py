@@ -40,3 +40,20 @@ def test_metrics_file_keeps_only_the_latest_run(tmp_path):
     saved = json.loads((tmp_path / "metrics.json").read_text())
     assert list(saved) == ["fd", "kid", "mode"]
     assert saved["fd"] == 10.0 and isinstance(saved["kid"], float)
+
+
+def test_metrics_record_the_precision_they_were_measured_in(tmp_path):
+    import json
+
+    import keras
+
+    from course_utils.artefacts import write_metrics
+
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        path = write_metrics(tmp_path, {"fd": 3.5})
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    saved = json.loads(path.read_text())
+    assert saved["fd"] == 3.5 and saved["precision"] == "mixed_bfloat16"
+    assert json.loads(write_metrics(tmp_path, {"fd": 1.0}).read_text())["precision"] == "float32"

@@ -307,7 +307,7 @@ def test_fit_resumable_refuses_a_run_trained_with_other_settings(isolated):
         training.fit_resumable(first, tiny_dataset(), 3, folder, callbacks=[StopAt(1)], verbose=0,
                                settings={"learning_rate": 2e-4, "widths": (8, 16)})
     saved = json.loads((folder / "fast" / "settings.json").read_text())
-    assert saved == {"learning_rate": 2e-4, "widths": [8, 16]}
+    assert saved == {"learning_rate": 2e-4, "widths": [8, 16], "precision": "float32"}
 
     # a changed setting is named, and the interrupted run is kept for the old settings
     second = TinyModel()
@@ -328,3 +328,28 @@ def test_fit_resumable_refuses_a_run_trained_with_other_settings(isolated):
     with pytest.raises(RuntimeError, match="widths"):
         training.fit_resumable(third, tiny_dataset(), 3, folder, verbose=0,
                                settings={"learning_rate": 2e-4, "widths": (8, 32)})
+
+
+def test_fit_resumable_refuses_to_resume_a_float32_run_in_bfloat16(isolated):
+    import keras
+
+    folder = isolated / "run"
+    first = TinyModel()
+    first.compile()
+    with pytest.raises(KeyboardInterrupt):
+        training.fit_resumable(first, tiny_dataset(), 3, folder, callbacks=[StopAt(1)], verbose=0)
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        second = TinyModel()
+        second.compile()
+        with pytest.raises(RuntimeError, match="precision: 'float32' there, 'mixed_bfloat16' now"):
+            training.fit_resumable(second, tiny_dataset(), 3, folder, verbose=0)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    # a run saved before the precision was recorded counts as float32
+    settings = folder / "fast" / "settings.json"
+    settings.write_text(json.dumps({"learning_rate": 2e-4}))
+    third = TinyModel()
+    third.compile()
+    training.fit_resumable(third, tiny_dataset(), 3, folder, verbose=0, settings={"learning_rate": 2e-4})
+    assert json.loads(settings.read_text())["precision"] == "float32"

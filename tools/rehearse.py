@@ -147,7 +147,8 @@ def colab_notebook(source: Path, install_from: Path, mixed: bool) -> str:
         text, count = SETUP_CALL.subn(
             lambda match: match.group(0)[:-1] + ", mixed_precision=True)", text)
         if count != 1:
-            raise SystemExit(f"error: {source.name} should call course_utils.setup(notebook=...) exactly once")
+            raise SystemExit(f"error: {source.name} should call course_utils.setup(notebook=...) "
+                             "exactly once")
     return text
 
 
@@ -252,6 +253,12 @@ def headline(content: Path, stem: str) -> str:
     return f"{name} = {value:.4g}" if isinstance(value, int | float) else f"{name} = {value}"
 
 
+def precision_of(content: Path, stem: str) -> str | None:
+    """The precision the notebook's fast-mode metrics.json says it ran in."""
+    path = content / "artefacts" / "fast" / stem / "metrics.json"
+    return json.loads(path.read_text()).get("precision") if path.is_file() else None
+
+
 def run_notebook(notebook: Path, scratch: Path, venv_python: Path, checkout: Path, mirror: str,
                  policy: str, mixed: bool) -> Outcome:
     """One notebook in a fresh runtime; PASS when every cell ran and every assertion held."""
@@ -269,8 +276,12 @@ def run_notebook(notebook: Path, scratch: Path, venv_python: Path, checkout: Pat
     seconds = time.monotonic() - started
     (runtime / "pytest.log").write_text(done.stdout + done.stderr)
     tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-25:])
-    return Outcome(notebook.stem, done.returncode == 0, seconds, headline(content, notebook.stem),
-                   "" if done.returncode == 0 else tail)
+    passed = done.returncode == 0
+    if passed and mixed:  # the pass proves something only if the notebook really ran in bfloat16
+        ran_in = precision_of(content, notebook.stem)
+        if ran_in != "mixed_bfloat16":
+            passed, tail = False, f"the mixed-precision pass ran in {ran_in!r}, not 'mixed_bfloat16'"
+    return Outcome(notebook.stem, passed, seconds, headline(content, notebook.stem), "" if passed else tail)
 
 
 def reset_test(scratch: Path, venv_python: Path, mirror: str) -> Outcome:
