@@ -35,10 +35,12 @@ def test_cache_drops_values_of_a_different_model(tmp_path):
 
 
 def test_metrics_file_keeps_only_the_latest_run(tmp_path):
+    import keras  # noqa: F401  (loaded, as in every notebook: the precision is recorded)
+
     artefacts.write_metrics(tmp_path, {"fd": 20.0, "fd_old_setting": 30.0})
     artefacts.write_metrics(tmp_path, {"fd": 10.0, "kid": np.float32(0.5)})
     saved = json.loads((tmp_path / "metrics.json").read_text())
-    assert list(saved) == ["fd", "kid", "mode"]
+    assert list(saved) == ["fd", "kid", "mode", "precision"]
     assert saved["fd"] == 10.0 and isinstance(saved["kid"], float)
 
 

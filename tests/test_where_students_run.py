@@ -85,7 +85,7 @@ def _fake_colab(monkeypatch, mounted: list) -> None:
 def test_drive_keeps_everything_on_google_drive_on_colab(tmp_path, monkeypatch):
     mounted: list = []
     _fake_colab(monkeypatch, mounted)
-    monkeypatch.delenv("COURSE_STORAGE", raising=False)
+    monkeypatch.setenv("COURSE_STORAGE", "")  # empty is unset; the test's end removes what setup sets
     where = runtime.keep_on_drive(str(tmp_path / "drive"))
     assert mounted == [str(tmp_path / "drive")]
     assert Path(where) == (tmp_path / "drive" / "MyDrive" / "tf-course").resolve()

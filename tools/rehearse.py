@@ -363,27 +363,25 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Scratch folder: {scratch}; each notebook runs in its own runtime with /content, HOME fresh, "
           f"hidden: {', '.join(str(p) for p in HIDDEN)}", flush=True)
 
-    outcomes: list[Outcome] = []
-    for notebook in select(args.only):
-        outcome = run_notebook(notebook, scratch, venv_python, checkout, mirror, "gpu", mixed=False)
-        outcomes.append(outcome)
-        print(f"  {outcome.name}: {'PASS' if outcome.passed else 'FAIL'} in {outcome.seconds:.0f} s "
-              f"({outcome.metric})", flush=True)
-        if not outcome.passed:
-            print(outcome.detail, flush=True)
-    print_table("Colab rehearsal, forced GPU policy (XLA, steps_per_execution), fast mode", outcomes)
+    def run_pass(notebooks: list[Path], policy: str, mixed: bool, title: str) -> list[Outcome]:
+        results = []
+        for notebook in notebooks:
+            outcome = run_notebook(notebook, scratch, venv_python, checkout, mirror, policy, mixed=mixed)
+            results.append(outcome)
+            print(f"  {outcome.name}{' (bfloat16)' if mixed else ''}: {'PASS' if outcome.passed else 'FAIL'}"
+                  f" in {outcome.seconds:.0f} s ({outcome.metric})", flush=True)
+            if not outcome.passed:
+                print(outcome.detail, flush=True)
+        print_table(title, results)
+        return results
 
+    outcomes = run_pass(select(args.only), "gpu", False,
+                        "Colab rehearsal, forced GPU policy (XLA, steps_per_execution), fast mode")
     mixed_outcomes: list[Outcome] = []
     if not args.no_mixed:
         offered = set(mixed_precision_offered())
-        for notebook in (p for p in select(args.only) if p.name in offered):
-            outcome = run_notebook(notebook, scratch, venv_python, checkout, mirror, "gpu:8.0", mixed=True)
-            mixed_outcomes.append(outcome)
-            print(f"  {outcome.name} (bfloat16): {'PASS' if outcome.passed else 'FAIL'} in "
-                  f"{outcome.seconds:.0f} s ({outcome.metric})", flush=True)
-            if not outcome.passed:
-                print(outcome.detail, flush=True)
-        print_table("Second pass: A100-class policy with setup(mixed_precision=True)", mixed_outcomes)
+        mixed_outcomes = run_pass([p for p in select(args.only) if p.name in offered], "gpu:8.0", True,
+                                  "Second pass: A100-class policy with setup(mixed_precision=True)")
 
     extra: list[Outcome] = []
     if not args.no_reset:
