@@ -18,7 +18,7 @@ class Lesson:
     topic: str
     dataset: str
     full_time: str  # full mode, measured on a 2-core CPU
-    fast_time: str  # fast mode (COURSE_FAST=1), measured in a clean test run on 2 cores
+    fast_time: str  # fast mode (COURSE_FAST=1), measured in clean test runs on 2 cores (range of runs)
     gpu_time: str = NOT_MEASURED_ON_GPU  # full mode on a Colab GPU runtime, only once measured there
     mixed_precision: bool = False  # setup() offers bfloat16 here (tested in the Colab rehearsal)
 
@@ -34,23 +34,23 @@ LESSONS = (
     Lesson("04_dense_gan.ipynb", "Dense GAN, GAN theory, mode collapse", "Fashion-MNIST, 8-Gaussian ring",
            "≈ 4.5 min", "≈ 75 s", mixed_precision=True),
     Lesson("05_dcgan_fashion_mnist.ipynb", "DCGAN, convolution arithmetic", "Fashion-MNIST",
-           "≈ 75 min (measured: 81–90 s per epoch × 50)", "≈ 30 s"),
+           "≈ 75 min (measured: 81–90 s per epoch × 50)", "≈ 30–35 s"),
     Lesson("06_dcgan_colour.ipynb", "DCGAN on 64×64 colour images", "emoji / CIFAR-10 / your folder",
-           "≈ 45 min (measured with the 2,792 emoji: 15–22 s per epoch × 150)", "≈ 110 s"),
+           "≈ 45 min (measured with the 2,792 emoji: 15–22 s per epoch × 150)", "≈ 110–120 s"),
     Lesson("07_wgan.ipynb", "Wasserstein GAN: clipping and gradient penalty", "Fashion-MNIST, ring",
-           "≈ 60 min (measured: WGAN 21, WGAN-GP 26, ring 8 min)", "≈ 45 s", mixed_precision=True),
+           "≈ 60 min (measured: WGAN 21, WGAN-GP 26, ring 8 min)", "≈ 45–60 s", mixed_precision=True),
     Lesson("08_spectral_norm.ipynb", "Spectral normalisation, SN-GAN", "Fashion-MNIST",
-           "≈ 85 min (measured: SN-GAN 47, keras-layer comparison 36 min; 98–135 s per epoch)", "≈ 30 s",
+           "≈ 85 min (measured: SN-GAN 47, keras-layer comparison 36 min; 98–135 s per epoch)", "≈ 30–40 s",
            mixed_precision=True),
     Lesson("09_progressive_gan.ipynb", "Progressive growing 4→32", "Fashion-MNIST at 32×32",
-           "≈ 30–45 min (measured per stage: 4×4 1 min, 8×8 ≤ 14, 16×16 7–10, 32×32 12–17 min)", "≈ 35 s",
+           "≈ 30–45 min (measured per stage: 4×4 1 min, 8×8 ≤ 14, 16×16 7–10, 32×32 12–17 min)", "≈ 35–50 s",
            mixed_precision=True),
     Lesson("10_vae.ipynb", "Autoencoders, information theory, VAE", "MNIST",
-           "≈ 10 min (measured with the 4,000-image MNIST subset)", "≈ 55 s",
+           "≈ 10 min (measured with the 4,000-image MNIST subset)", "≈ 55–90 s",
            mixed_precision=True),
     Lesson("11_diffusion.ipynb", "Diffusion: DDPM training, DDIM sampling", "Fashion-MNIST",
            "≈ 85 min (measured: training 38 min, 228 s per epoch; the 1000-step samplers 17–18 min each)",
-           "≈ 65 s",
+           "≈ 65–100 s",
            mixed_precision=True),
 )
 
