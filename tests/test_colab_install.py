@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import pytest
 from nbtool import ROOT, bootstrap_source, notebook_paths
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from rehearse import copy_checkout
 
 from course_utils.config import GITHUB_REPO, RELEASE_REF, pip_install_target
 
@@ -171,26 +171,6 @@ def _installed(python: Path, env: dict, cwd: Path) -> dict[str, str]:
     return {canonicalize_name(name): version for name, version in json.loads(done.stdout).items()}
 
 
-TOP_LEVEL_SKIPPED = {".git", ".venv", "artefacts", "runs", "data", "build", "dist", "notebooks",
-                     ".pytest_cache", ".ruff_cache"}
-SKIPPED_ANYWHERE = shutil.ignore_patterns("__pycache__", "*.egg-info", ".ipynb_checkpoints", "*.pyc")
-
-
-def _copy_checkout(target: Path) -> Path:
-    """The checkout as git would clone it: sources only, no environments, caches or artefacts.
-
-    Top-level folders are skipped by name only at the top (``course_utils/data`` is a package).
-    """
-    def ignore(folder: str, names: list[str]) -> set[str]:
-        skipped = set(SKIPPED_ANYWHERE(folder, names))
-        if Path(folder) == ROOT:
-            skipped |= TOP_LEVEL_SKIPPED & set(names)
-        return skipped
-
-    shutil.copytree(ROOT, target, ignore=ignore)
-    return target
-
-
 def _package_files(root: Path) -> set[str]:
     """The package's modules, as paths relative to the folder that holds ``course_utils``."""
     return {str(path.relative_to(root)) for path in (root / "course_utils").rglob("*.py")
@@ -252,7 +232,7 @@ def test_colab_like_install_keeps_tensorflow_keras_and_ipywidgets(tmp_path, caps
     assert "course-utils" not in before
 
     # 2. Exactly the bootstrap cell's pip command, with this checkout in place of the GitHub URL.
-    checkout = _copy_checkout(tmp_path / "checkout")
+    checkout = copy_checkout(tmp_path / "checkout")  # what a clone holds, as the rehearsal copies it
     command = [str(python), *(str(checkout) if arg == pip_install_target() else arg for arg in command[1:])]
     install_started = time.monotonic()
     done = subprocess.run(command, env=env, cwd=work, capture_output=True, text=True, timeout=900)

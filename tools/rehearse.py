@@ -243,20 +243,18 @@ def runtime_env(home: Path, venv_python: Path, stub: Path, mirror: str, policy: 
     }
 
 
-def headline(content: Path, stem: str) -> str:
-    """The first value of the notebook's fast-mode metrics.json, as ``name = value``."""
+def fast_metrics(content: Path, stem: str) -> dict:
+    """The notebook's fast-mode metrics.json in a runtime's /content ({} when it wrote none)."""
     path = content / "artefacts" / "fast" / stem / "metrics.json"
-    if not path.is_file():
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def headline(values: dict) -> str:
+    """The first value of a metrics.json, as ``name = value``."""
+    if not values:
         return "–"
-    values = json.loads(path.read_text())
     name, value = next(iter(values.items()))
     return f"{name} = {value:.4g}" if isinstance(value, int | float) else f"{name} = {value}"
-
-
-def precision_of(content: Path, stem: str) -> str | None:
-    """The precision the notebook's fast-mode metrics.json says it ran in."""
-    path = content / "artefacts" / "fast" / stem / "metrics.json"
-    return json.loads(path.read_text()).get("precision") if path.is_file() else None
 
 
 def run_notebook(notebook: Path, scratch: Path, venv_python: Path, checkout: Path, mirror: str,
@@ -276,12 +274,12 @@ def run_notebook(notebook: Path, scratch: Path, venv_python: Path, checkout: Pat
     seconds = time.monotonic() - started
     (runtime / "pytest.log").write_text(done.stdout + done.stderr)
     tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-25:])
-    passed = done.returncode == 0
+    passed, values = done.returncode == 0, fast_metrics(content, notebook.stem)
     if passed and mixed:  # the pass proves something only if the notebook really ran in bfloat16
-        ran_in = precision_of(content, notebook.stem)
+        ran_in = values.get("precision")
         if ran_in != "mixed_bfloat16":
             passed, tail = False, f"the mixed-precision pass ran in {ran_in!r}, not 'mixed_bfloat16'"
-    return Outcome(notebook.stem, passed, seconds, headline(content, notebook.stem), "" if passed else tail)
+    return Outcome(notebook.stem, passed, seconds, headline(values), "" if passed else tail)
 
 
 def reset_test(scratch: Path, venv_python: Path, mirror: str) -> Outcome:
