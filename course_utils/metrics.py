@@ -10,7 +10,7 @@ classifier score (the inception-score formula). For 2-D toys: modes covered, hig
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -204,6 +204,8 @@ class QualityMeter:
         real = data.x_test[:n_real] if len(data.x_test) >= n_real else data.x_train[:n_real]
         self.real_features = self._features.predict(to_range(real, (0.0, 1.0)), batch_size=512,
                                                     verbose=0)
+        self._centres = None  # k-means centres of the real features, for unlabelled data
+        self.real_shares = self.shares(to_range(real, value_range))
 
     def _prepare(self, images) -> np.ndarray:
         import tensorflow as tf
@@ -237,9 +239,187 @@ class QualityMeter:
         probs = self.net.model.predict(self._prepare(images), batch_size=512, verbose=0)
         return classifier_score_from_probs(probs)
 
+    @property
+    def labelled(self) -> bool:
+        """True when the meter's network classifies the dataset's classes (not rotations)."""
+        return self.net.task == "classes"
+
+    @property
+    def bin_names(self) -> list[str]:
+        """What each coverage bin is: the class names, or "cluster 0" … for unlabelled data."""
+        if self.labelled and self.data.class_names:
+            return list(self.data.class_names)
+        return [f"cluster {index}" for index in range(COVERAGE_BINS)]
+
+    def bins(self, images) -> np.ndarray:
+        """Coverage bin of each image: its predicted class, or its nearest real-feature cluster.
+
+        Unlabelled data has no classes, so the real images' features are split into
+        ``COVERAGE_BINS`` k-means clusters and a sample counts for the cluster nearest to it.
+        """
+        if self.labelled:
+            probs = self.net.model.predict(self._prepare(images), batch_size=512, verbose=0)
+            return probs.argmax(axis=1)
+        if self._centres is None:
+            self._centres = kmeans(self.real_features, COVERAGE_BINS)
+        features = self.features(images)
+        distances = ((features[:, None, :] - self._centres[None, :, :]) ** 2).sum(axis=2)
+        return distances.argmin(axis=1)
+
+    def shares(self, images) -> np.ndarray:
+        """Share of the images in each coverage bin (sums to 1)."""
+        counts = np.bincount(self.bins(images), minlength=len(self.bin_names))
+        return counts / max(1, counts.sum())
+
     def report(self, images) -> dict:
         """FD, KID and (for class classifiers) the classifier score, in one dict."""
         values = {"fd": self.fd(images), "kid": self.kid(images)}
         if self.net.task == "classes":
             values["classifier_score"] = self.score(images)
         return values
+
+
+# ---------- the learning check every generative notebook ends with ----------
+
+COVERAGE_BINS = 10
+
+
+def kmeans(points: np.ndarray, k: int, seed: int = 0, iterations: int = 50) -> np.ndarray:
+    """Centres of ``k`` clusters of ``points`` (Lloyd's algorithm, k-means++ start, NumPy only)."""
+    points = np.asarray(points, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    centres = [points[rng.integers(len(points))]]
+    for _ in range(1, k):
+        gaps = np.min(((points[:, None, :] - np.array(centres)[None]) ** 2).sum(axis=2), axis=1)
+        centres.append(points[rng.choice(len(points), p=gaps / gaps.sum())])
+    centres = np.array(centres)
+    for _ in range(iterations):
+        nearest = ((points[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
+        moved = np.array([points[nearest == j].mean(axis=0) if np.any(nearest == j) else centres[j]
+                          for j in range(k)])
+        if np.allclose(moved, centres):
+            break
+        centres = moved
+    return centres
+
+
+@dataclass(frozen=True)
+class CheckBounds:
+    """The bounds of :func:`learning_check`; ``CheckBounds.for_mode()`` picks fast or full.
+
+    - ``fd_ratio``: FD of the samples over FD of the untrained model, at most this.
+    - ``share_floor`` / ``share_ceiling``: every coverage bin's share of the samples, divided by
+      its share of real images, at least / at most these (a one-class generator has a ratio of
+      0 for nine classes and about 10 for one).
+    - ``baseline_ratio``: FD of the samples over FD of the fitted baseline, at most this; ``None``
+      reports the ratio without requiring it (fast mode trains too little to beat it).
+    """
+
+    fd_ratio: float
+    share_floor: float
+    share_ceiling: float
+    baseline_ratio: float | None
+
+    @classmethod
+    def for_mode(cls, **overrides) -> CheckBounds:
+        """The measured bounds of the current mode (see the test suite), with any overrides."""
+        values = fast_or(
+            dict(fd_ratio=FULL_FD_RATIO, share_floor=0.3, share_ceiling=2.5,
+                 baseline_ratio=FULL_BASELINE_RATIO),
+            dict(fd_ratio=FAST_FD_RATIO, share_floor=0.0, share_ceiling=FAST_SHARE_CEILING,
+                 baseline_ratio=None))
+        values.update(overrides)
+        return cls(**values)
+
+
+# Measured bounds (tests/test_learning_check.py feeds the check bad generators that must fail).
+FULL_FD_RATIO = 0.35
+FULL_BASELINE_RATIO = 0.5
+FAST_FD_RATIO = 0.6
+FAST_SHARE_CEILING = 5.0
+
+
+@dataclass
+class CheckRow:
+    """One part of a learning check: what was measured, its bound, and whether it held."""
+
+    part: str
+    value: float
+    bound: str
+    passed: bool
+    required: bool = True
+    detail: str = ""
+
+
+@dataclass
+class LearningCheck:
+    """The outcome of :func:`learning_check`: its rows and the raw numbers behind them."""
+
+    name: str
+    rows: list[CheckRow]
+    numbers: dict = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        """True when every required row held."""
+        return all(row.passed for row in self.rows if row.required)
+
+    def table(self) -> str:
+        """The check as a text table: part, measured value, bound, result."""
+        lines = [f"Learning check of the {self.name}:",
+                 f"  {'part':<34} {'measured':>9}  {'bound':<12} result"]
+        for row in self.rows:
+            result = ("pass" if row.passed else "FAIL") if row.required else (
+                "(info: " + ("would pass" if row.passed else "not reached") + ")")
+            lines.append(f"  {row.part:<34} {row.value:>9.3g}  {row.bound:<12} {result}"
+                         + (f"   {row.detail}" if row.detail else ""))
+        lines.append(f"  => {'PASSED' if self.passed else 'FAILED'}")
+        return "\n".join(lines)
+
+    def assert_passed(self) -> None:
+        """Raise ``AssertionError`` with the table when a required part failed."""
+        assert self.passed, "The model did not pass its learning check:\n" + self.table()
+
+
+def learning_check(meter: QualityMeter, samples, untrained, baseline=None,
+                   bounds: CheckBounds | None = None, name: str = "model") -> LearningCheck:
+    """Judge generated ``samples`` on the meter: has the model learned the data?
+
+    ``untrained``: samples of the same model before training (the floor it must rise above).
+    ``baseline``: samples of a cheap model fitted to the training images in the same run (for
+    example ``baselines.PCAGaussian``), which a trained model should beat by a margin.
+    Parts: FD against the untrained model; coverage of the classes (or, for unlabelled data, of
+    clusters of the real images' features) — no bin below a floor, none above a ceiling,
+    relative to the real share; FD against the baseline. Returns a :class:`LearningCheck`;
+    print its ``table()`` and call ``assert_passed()``.
+    """
+    bounds = bounds or CheckBounds.for_mode()
+    fd = meter.fd(samples)
+    fd_untrained = meter.fd(untrained)
+    shares = meter.shares(samples)
+    relative = shares / np.maximum(meter.real_shares, 1e-9)
+    names = meter.bin_names
+    low, high = int(relative.argmin()), int(relative.argmax())
+    kind = "class" if meter.labelled else "cluster"
+    rows = [
+        CheckRow("FD / FD of the untrained model", fd / fd_untrained, f"<= {bounds.fd_ratio:g}",
+                 fd / fd_untrained <= bounds.fd_ratio, detail=f"FD {fd:.3g} vs {fd_untrained:.3g}"),
+        CheckRow(f"rarest {kind}: share / real share", float(relative[low]),
+                 f">= {bounds.share_floor:g}", relative[low] >= bounds.share_floor,
+                 detail=f"{names[low]}: {shares[low]:.1%} of samples vs {meter.real_shares[low]:.1%}"),
+        CheckRow(f"commonest {kind}: share / real share", float(relative[high]),
+                 f"<= {bounds.share_ceiling:g}", relative[high] <= bounds.share_ceiling,
+                 detail=f"{names[high]}: {shares[high]:.1%} of samples vs {meter.real_shares[high]:.1%}"),
+    ]
+    numbers = {"fd": fd, "fd_untrained": fd_untrained, "class_shares": shares.tolist()}
+    if baseline is not None:
+        fd_baseline = meter.fd(baseline)
+        ratio = fd / fd_baseline
+        limit = bounds.baseline_ratio
+        rows.append(CheckRow("FD / FD of the fitted baseline", ratio,
+                             f"<= {limit if limit is not None else 1:g}",
+                             ratio <= (limit if limit is not None else 1.0),
+                             required=limit is not None,
+                             detail=f"FD {fd:.3g} vs {fd_baseline:.3g}"))
+        numbers["fd_baseline"] = fd_baseline
+    return LearningCheck(name, rows, numbers)

@@ -127,3 +127,14 @@ def test_timed_fit_runs_the_steps_and_times_only_the_training():
     wall = time.perf_counter() - start
     assert int(model.g_opt.iterations) == 6 and seen == [1, 3, 5]  # the caller's callbacks run
     assert 0 < seconds < wall - 0.25
+
+
+def test_paired_ratios_divide_round_by_round_and_feed_the_median():
+    course = bench.Result("dcgan", "fit (course, spe=32)", 12.0, 3, 1.0, round_rates=[10.0, 12.0, 9.0])
+    source = bench.Result("dcgan", "tf.function per batch", 11.0, 3, 1.0, round_rates=[5.0, 12.0, 10.0])
+    other = bench.Result("dcgan", "train_on_batch + predict", 6.0, 3, 1.0, round_rates=[5.0, 6.0, 3.0])
+    assert bench.paired_ratios(course, source) == [2.0, 1.0, 0.9]
+    found = bench.ratios([source, other, course])
+    assert found["dcgan: fit / tf.function per batch, median of rounds"] == 1.0
+    assert found["dcgan: fit / train_on_batch, median of rounds"] == 2.0
+    assert found["dcgan: fit / tf.function per batch"] == 12.0 / 11.0
