@@ -1,0 +1,167 @@
+"""The learning check has teeth: bad generators fail it, real held-out images pass it.
+
+Every fake below is something a broken model can produce, and each must fail under both the
+fast-mode and the full-mode bounds; real images the meter never saw must pass both. The meter is
+the course's own (fast mode's feature net on Fashion-MNIST).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_utils import baselines, data, diffusion, metrics
+
+FAST = metrics.CheckBounds(fd_ratio=0.6, share_floor=0.0, share_ceiling=6.0, roughness=2.0,
+                           baseline_ratio=None)
+FULL = metrics.CheckBounds(fd_ratio=0.35, share_floor=0.3, share_ceiling=2.5, roughness=1.5,
+                           baseline_ratio=0.5)
+N = 1000
+
+
+@pytest.fixture(scope="module")
+def fashion():
+    return data.load("fashion_mnist", verbose=False)
+
+
+@pytest.fixture(scope="module")
+def meter(fashion):
+    return metrics.QualityMeter(fashion, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def untrained():
+    from course_utils import bench
+
+    generator, _ = bench.dcgan_models()  # notebook 05's generator, before any training
+    z = np.random.default_rng(0).normal(size=(N, bench.DCGAN_LATENT)).astype("float32")
+    return generator.predict(z, verbose=0)
+
+
+@pytest.fixture(scope="module")
+def baseline(fashion):
+    train = fashion.images("train", limit=20_000)
+    return baselines.PCAGaussian.fit(train, fashion.labels("train", limit=20_000)).sample(N)
+
+
+def _fakes(fashion, untrained):
+    rng = np.random.default_rng(1)
+    train, labels = fashion.images("train"), fashion.labels("train")
+    held_out = fashion.images("test")[2000:2000 + N]
+    return {
+        "untrained generator": untrained,
+        "one image repeated": np.repeat(train[:1], N, axis=0),
+        "one class only (T-shirt)": train[labels == 0][:N],
+        "one class only (trouser)": train[labels == 1][:N],
+        "one class only (sneaker)": train[labels == 7][:N],
+        "the mean image": np.repeat(train.mean(axis=0, keepdims=True), N, axis=0),
+        "real images + N(0, 0.5) noise": np.clip(held_out + rng.normal(0, 0.5, held_out.shape),
+                                                 -1, 1).astype("float32"),
+    }
+
+
+@pytest.mark.parametrize("bounds", [FAST, FULL], ids=["fast", "full"])
+def test_real_held_out_images_pass(meter, fashion, untrained, baseline, bounds):
+    held_out = fashion.images("test")[2000:2000 + N]  # the meter's reference is test[:2000]
+    check = metrics.learning_check(meter, held_out, untrained, baseline, bounds, name="real")
+    assert check.passed, check.table()
+
+
+@pytest.mark.parametrize("bounds", [FAST, FULL], ids=["fast", "full"])
+@pytest.mark.parametrize("fake", ["untrained generator", "one image repeated",
+                                  "one class only (T-shirt)", "one class only (trouser)",
+                                  "one class only (sneaker)", "the mean image",
+                                  "real images + N(0, 0.5) noise"])
+def test_bad_generators_fail(meter, fashion, untrained, baseline, bounds, fake):
+    samples = _fakes(fashion, untrained)[fake]
+    check = metrics.learning_check(meter, samples, untrained, baseline, bounds, name=fake)
+    assert not check.passed, check.table()
+
+
+def test_the_modes_bounds_are_the_ones_tested_here(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    assert metrics.CheckBounds.for_mode() == FAST
+    monkeypatch.setenv("COURSE_FAST", "0")
+    assert metrics.CheckBounds.for_mode() == FULL
+
+
+def test_the_table_names_each_part_and_the_failure(meter, fashion, untrained, baseline):
+    samples = _fakes(fashion, untrained)["one class only (trouser)"]
+    check = metrics.learning_check(meter, samples, untrained, baseline, FULL, name="trouser GAN")
+    table = check.table()
+    assert "commonest class" in table and "Trouser" in table and "FAIL" in table
+    assert "FD / FD of the fitted baseline" in table
+    with pytest.raises(AssertionError, match="did not pass its learning check"):
+        check.assert_passed()
+    assert set(check.numbers) >= {"fd", "fd_untrained", "fd_baseline", "class_shares"}
+
+
+def test_in_fast_mode_the_baseline_is_reported_not_required(meter, untrained):
+    samples = untrained  # far worse than the baseline
+    check = metrics.learning_check(meter, samples, untrained, samples[:200], FAST)
+    baseline_row = check.rows[-1]
+    assert baseline_row.part.startswith("FD / FD of the fitted baseline")
+    assert not baseline_row.required and "info" in check.table()
+
+
+# ---------- diffusion: a network that predicts no noise, and a VAE-level sampler ----------
+
+def test_a_zero_noise_network_fails(meter, untrained, baseline):
+    schedule = diffusion.Schedule.cosine(200)
+    zero = diffusion.ddim_sample(lambda x, t: np.zeros_like(x), (300, 28, 28, 1), schedule, steps=20)
+    for bounds in (FAST, FULL):
+        check = metrics.learning_check(meter, zero, untrained, baseline, bounds, name="zero-noise net")
+        assert not check.passed, check.table()
+
+
+def test_a_vae_level_sampler_fails_the_full_bounds(meter, fashion, untrained, baseline):
+    # Probabilistic PCA per class with ten components is what a linear VAE with a ten-dimensional
+    # latent per class learns: blurry, class-correct images. A diffusion model must beat it.
+    train = fashion.images("train", limit=20_000)
+    linear_vae = baselines.PCAGaussian.fit(train, fashion.labels("train", limit=20_000),
+                                           components=10).sample(N, seed=3)
+    check = metrics.learning_check(meter, linear_vae, untrained, baseline, FULL, name="linear VAE")
+    assert not check.passed, check.table()
+    assert check.rows[-1].part.startswith("FD / FD of the fitted baseline") and not check.rows[-1].passed
+
+
+# ---------- the VAE's likelihood check ----------
+
+def test_pixel_mean_bernoulli_nll_matches_the_closed_form():
+    train = np.array([[1, 0], [1, 1], [0, 0], [1, 0]])  # pixel means 0.75 and 0.25
+    test = np.array([[1, 0], [0, 1]])
+    expected = -np.mean([np.log(0.75) + np.log(0.75), np.log(0.25) + np.log(0.25)])
+    assert baselines.pixel_mean_bernoulli_nll(train, test) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="binary"):
+        baselines.pixel_mean_bernoulli_nll(train * 0.5, test)
+
+
+def test_the_elbo_check_fails_a_vae_that_learned_only_pixel_means():
+    nll = 208.0
+    assert not metrics.elbo_check(-543.0, nll, untrained_elbo=-543.0).passed
+    assert not metrics.elbo_check(-443.0, nll, untrained_elbo=-543.0).passed  # today's +100 check
+    assert not metrics.elbo_check(-nll, nll, untrained_elbo=-543.0, margin=15).passed
+    assert metrics.elbo_check(-nll + 16, nll, untrained_elbo=-543.0, margin=15).passed
+
+
+# ---------- the baseline itself ----------
+
+def test_pca_gaussian_recovers_the_mean_and_variance_of_each_class():
+    rng = np.random.default_rng(0)
+    a = rng.normal(0.0, [3.0, 1.0, 0.1], size=(4000, 3))
+    b = rng.normal(5.0, 0.5, size=(2000, 3))
+    model = baselines.PCAGaussian.fit(np.concatenate([a, b]), np.repeat([0, 1], [4000, 2000]),
+                                      components=3)
+    samples = model.sample(30_000, seed=1)
+    high = samples[:, 2] > 2.5  # class 0 hardly moves along the third axis
+    assert high.mean() == pytest.approx(1 / 3, abs=0.02)
+    assert samples[~high].std(axis=0) == pytest.approx([3.0, 1.0, 0.1], rel=0.1)
+    assert samples[high].mean(axis=0) == pytest.approx([5.0] * 3, abs=0.1)
+
+
+def test_kmeans_finds_separated_clusters():
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    points = np.concatenate([c + rng.normal(0, 0.3, size=(100, 2)) for c in centres])
+    found = metrics.kmeans(points, 3)
+    assert sorted(map(tuple, np.round(found))) == sorted(map(tuple, centres))
