@@ -81,6 +81,18 @@ class PCAGaussian:
         return np.clip(out, self.low, self.high).reshape(n, *self.shape).astype(np.float32)
 
 
+def fitted_samples(data, count: int = 1000, value_range=(-1.0, 1.0), limit: int | None = 20_000,
+                   components: int = 40, seed: int = 0) -> np.ndarray:
+    """``count`` samples of a :class:`PCAGaussian` fitted to ``data``'s training images.
+
+    One Gaussian per class when the data has labels, one for all otherwise; fitted on the first
+    ``limit`` training images (20,000 keep the fit to a few seconds), in ``value_range``.
+    """
+    images = data.images("train", value_range, limit=limit)
+    labels = data.labels("train", limit=limit) if data.class_names else None
+    return PCAGaussian.fit(images, labels, components).sample(count, seed)
+
+
 def pixel_mean_bernoulli_nll(train_binary: np.ndarray, test_binary: np.ndarray,
                              epsilon: float = 1e-3) -> float:
     """Mean negative log-likelihood (nats per image) of binary test images under pixel means.
