@@ -11,6 +11,7 @@ classifier score (the inception-score formula). For 2-D toys: modes covered, hig
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -204,9 +205,7 @@ class QualityMeter:
         real = data.x_test[:n_real] if len(data.x_test) >= n_real else data.x_train[:n_real]
         self.real_features = self._features.predict(to_range(real, (0.0, 1.0)), batch_size=512,
                                                     verbose=0)
-        self._centres = None  # k-means centres of the real features, for unlabelled data
-        self.real_roughness = roughness(to_range(real, (0.0, 1.0)))
-        self.real_shares = self.shares(to_range(real, value_range))
+        self._real = real  # uint8, a slice of the dataset: the learning check's real statistics
 
     def _prepare(self, images) -> np.ndarray:
         import tensorflow as tf
@@ -252,25 +251,45 @@ class QualityMeter:
             return list(self.data.class_names)
         return [f"cluster {index}" for index in range(COVERAGE_BINS)]
 
+    @cached_property
+    def _centres(self) -> np.ndarray:
+        """k-means centres of the real features: the coverage bins of unlabelled data."""
+        return kmeans(self.real_features, COVERAGE_BINS)
+
+    @cached_property
+    def real_shares(self) -> np.ndarray:
+        """Share of the meter's real images in each coverage bin (measured once, when needed)."""
+        return self._shares_of_unit(to_range(self._real, (0.0, 1.0)), self.real_features)
+
+    @cached_property
+    def real_roughness(self) -> float:
+        """:func:`roughness` of the meter's real images, in [0, 1]."""
+        return roughness(to_range(self._real, (0.0, 1.0)))
+
+    def _bins_of_unit(self, unit: np.ndarray, features: np.ndarray | None = None) -> np.ndarray:
+        """Coverage bins of images already in [0, 1] at the meter's size (features if known)."""
+        if self.labelled:
+            return self.net.model.predict(unit, batch_size=512, verbose=0).argmax(axis=1)
+        if features is None:
+            features = self._features.predict(unit, batch_size=512, verbose=0)
+        distances = ((features[:, None, :] - self._centres[None, :, :]) ** 2).sum(axis=2)
+        return distances.argmin(axis=1)
+
+    def _shares_of_unit(self, unit: np.ndarray, features: np.ndarray | None = None) -> np.ndarray:
+        counts = np.bincount(self._bins_of_unit(unit, features), minlength=len(self.bin_names))
+        return counts / max(1, counts.sum())
+
     def bins(self, images) -> np.ndarray:
         """Coverage bin of each image: its predicted class, or its nearest real-feature cluster.
 
         Unlabelled data has no classes, so the real images' features are split into
         ``COVERAGE_BINS`` k-means clusters and a sample counts for the cluster nearest to it.
         """
-        if self.labelled:
-            probs = self.net.model.predict(self._prepare(images), batch_size=512, verbose=0)
-            return probs.argmax(axis=1)
-        if self._centres is None:
-            self._centres = kmeans(self.real_features, COVERAGE_BINS)
-        features = self.features(images)
-        distances = ((features[:, None, :] - self._centres[None, :, :]) ** 2).sum(axis=2)
-        return distances.argmin(axis=1)
+        return self._bins_of_unit(self._prepare(images))
 
     def shares(self, images) -> np.ndarray:
         """Share of the images in each coverage bin (sums to 1)."""
-        counts = np.bincount(self.bins(images), minlength=len(self.bin_names))
-        return counts / max(1, counts.sum())
+        return self._shares_of_unit(self._prepare(images))
 
     def report(self, images) -> dict:
         """FD, KID and (for class classifiers) the classifier score, in one dict."""
@@ -411,9 +430,11 @@ def learning_check(meter: QualityMeter, samples, untrained, baseline=None,
     """
     bounds = bounds or CheckBounds.for_mode()
     full = not bounds.only_fd_required
-    fd = meter.fd(samples)
+    unit = meter._prepare(samples)  # prepared and passed through the network once, used thrice
+    features = meter._features.predict(unit, batch_size=512, verbose=0)
+    fd = frechet_distance(features, meter.real_features)
     fd_untrained = meter.fd(untrained)
-    shares = meter.shares(samples)
+    shares = meter._shares_of_unit(unit, features)
     relative = shares / np.maximum(meter.real_shares, 1e-9)
     names = meter.bin_names
     low, high = int(relative.argmin()), int(relative.argmax())
@@ -428,7 +449,7 @@ def learning_check(meter: QualityMeter, samples, untrained, baseline=None,
                  f"<= {bounds.share_ceiling:g}", relative[high] <= bounds.share_ceiling, required=full,
                  detail=f"{names[high]}: {shares[high]:.1%} of samples vs {meter.real_shares[high]:.1%}"),
     ]
-    rough = roughness(meter._prepare(samples)) / meter.real_roughness
+    rough = roughness(unit) / meter.real_roughness
     rows.append(CheckRow("roughness / real roughness", rough, f"<= {bounds.roughness:g}",
                          rough <= bounds.roughness, required=full, detail="pixel noise raises it"))
     numbers = {"fd": fd, "fd_untrained": fd_untrained, "class_shares": shares.tolist(),
