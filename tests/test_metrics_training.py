@@ -87,7 +87,15 @@ def test_ring_metrics_single_mode_and_off_ring_samples():
     # the origin is 2 away from every centre: never high quality, no mode covered
     at_origin = np.zeros((100, 2))
     assert metrics.ring_metrics(at_origin, centres, std=0.02) == {
-        "modes_covered": 0, "high_quality": 0.0, "per_mode": [0] * 8}
+        "modes_covered": 0, "modes_any": 0, "high_quality": 0.0, "per_mode": [0] * 8}
+
+
+def test_the_veegan_rule_counts_a_mode_with_a_single_good_sample_and_the_course_rule_does_not():
+    centres = ring_centres(8, 2.0)
+    stray = np.concatenate([np.repeat(centres[:1], 995, axis=0), centres[1:6]])  # 1 sample each
+    result = metrics.ring_metrics(stray, centres, std=0.02)
+    assert result["modes_any"] == 6
+    assert result["modes_covered"] == 1  # 1 of 1,000 samples is under the 1 % floor
 
 
 # ---------- training: a tiny GAN-shaped model ----------

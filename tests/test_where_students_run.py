@@ -306,3 +306,14 @@ def test_bfloat16_is_offered_only_where_the_notebook_is_tested_with_it(monkeypat
         runtime.setup(notebook=name)
         assert f"setup(notebook='{name}', mixed_precision=True)" in capsys.readouterr().out
     assert untested or tested
+
+
+def test_a_notebook_over_the_fast_budget_fails_the_rehearsal_and_names_its_slowest_cells():
+    durations = ("============================= slowest 5 durations ==============================\n"
+                 "107.24s call     06_dcgan_colour.ipynb::Cell 15\n"
+                 "68.70s call     06_dcgan_colour.ipynb::Cell 12\n"
+                 "23 passed in 212.91s (0:03:32)\n")
+    message = rehearse.over_budget(216.0, durations)
+    assert "216 s" in message and f"{rehearse.FAST_BUDGET_S:.0f} s" in message
+    assert "Cell 15 107 s; Cell 12 69 s" in message
+    assert "not reported" in rehearse.over_budget(200.0, "no durations here")

@@ -1,6 +1,7 @@
 """Keep the notebooks tidy: stripped outputs, Colab badge and bootstrap cell from the repo constant.
 
     python tools/nbtool.py normalize            # every notebook + colab_links.md
+    python tools/nbtool.py normalize NB [NB …]  # only these notebooks
     python tools/nbtool.py from-py SRC.py NB    # build a notebook from a "# %%" percent script
     python tools/nbtool.py to-py NB             # print a notebook as a percent script
 
@@ -141,10 +142,12 @@ def to_percent(notebook: nbformat.NotebookNode) -> str:
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "normalize"
     if command == "normalize":
-        for path in notebook_paths():
+        chosen = [Path(name) for name in argv[1:]]
+        for path in chosen or notebook_paths():
             write(normalize(nbformat.read(path, as_version=4), path.name), path)
-        LINKS_FILE.write_text(colab_links_text(), encoding="utf-8")
-        README.write_text(readme_with_course_map(README.read_text(encoding="utf-8")), encoding="utf-8")
+        if not chosen:  # the index files depend on every notebook
+            LINKS_FILE.write_text(colab_links_text(), encoding="utf-8")
+            README.write_text(readme_with_course_map(README.read_text(encoding="utf-8")), encoding="utf-8")
         return 0
     if command == "from-py":
         source, target = Path(argv[1]), Path(argv[2])
