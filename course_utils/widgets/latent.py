@@ -30,8 +30,10 @@ def interpolate(z_a, z_b, t=None, steps: int | None = None, method: str = "linea
 
     ``t``: a number (returns one code) or an array (returns one code per entry); or ``steps``:
     that many evenly spaced points including both ends. ``method``: "linear" (straight line) or
-    "slerp" (along the great circle, which keeps the norm typical of Gaussian codes; in high
-    dimensions the midpoint of a straight line is unusually close to the origin).
+    "slerp" (along the great circle: between two prior draws, whose norms are both close to
+    √d, it keeps that typical norm, where the midpoint of a straight line is unusually close to
+    the origin; between codes of different lengths, such as encoder means, it only blends the
+    two lengths).
     The endpoints are returned exactly.
     """
     z_a = np.asarray(z_a, dtype=np.float64)
