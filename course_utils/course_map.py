@@ -25,8 +25,9 @@ class Lesson:
 
 LESSONS = (
     Lesson("00_start_here.ipynb", "Start here: environment, GPU, course map", "–", "≈ 40 s", "≈ 10 s"),
-    Lesson("01_keras_basics.ipynb", "Keras basics: tf.function, Dense, fit, saving",
-           "8×8 digits, synthetic", "≈ 1.5 min", "≈ 35 s"),
+    Lesson("01_keras_basics.ipynb",
+           "Keras basics: tf.function, Sequential, Functional, subclassing, train_step, saving",
+           "8×8 digits, synthetic", "≈ 3.5 min (measured 202 s on a busy machine)", "≈ 50 s"),
     Lesson("02_sgd_and_optimizers.ipynb", "SGD and optimizers from scratch, loss surfaces",
            "2-D test functions, MNIST", "≈ 1.5 min (MNIST subset)", "≈ 20 s"),
     Lesson("03_lottery_ticket.ipynb", "Lottery tickets: iterative magnitude pruning", "MNIST",
