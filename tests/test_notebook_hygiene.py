@@ -129,3 +129,13 @@ def test_no_cell_prints_the_axes_of_its_last_plot(path):
     stray = [index for index, cell in enumerate(notebook.cells)
              if cell.cell_type == "code" and _ends_with_a_plotting_call(cell.source)]
     assert not stray, f"{path.name}: cells {stray} end with a bare plotting call; add plt.show()"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_every_solution_follows_a_stub_cell_to_try_first(path):
+    cells = nbformat.read(path, as_version=4).cells
+    for index, cell in enumerate(cells):
+        if cell.cell_type == "code" and cell.source.startswith("# @title Solution"):
+            before = cells[index - 1]
+            assert before.cell_type == "code" and "# Your code here" in before.source, (
+                f"{cell.source.splitlines()[0]!r} has no stub cell ('# Your code here: …') before it")
