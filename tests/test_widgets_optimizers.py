@@ -170,6 +170,9 @@ def test_explorer_callback_reacts_to_controls(monkeypatch):
     controls["steps"].value = 10
     assert "final loss" in summary.value
 
+    controls["noise"].value = 1.0
+    assert "gradient noise σ = 1" in summary.value
+
     controls["optimizer"].value = "Lion"
     controls["momentum"].value = 0.0
     assert "Lion needs" in summary.value
@@ -188,3 +191,21 @@ def test_plot_paths_draws_one_line_per_path():
     assert "SGD" in labels and "Adam" in labels
     assert not math.isnan(ax.get_xlim()[0])
     plt.close("all")
+
+
+def test_gradient_noise_is_off_by_default_reproducible_and_rejected_when_negative():
+    plain = opt.run_path("SGD", 0.05, 0.0, 100, "quadratic")
+    assert np.array_equal(plain, opt.run_path("SGD", 0.05, 0.0, 100, "quadratic", noise=0.0))
+    noisy = opt.run_path("SGD", 0.05, 0.0, 100, "quadratic", noise=1.0, seed=3)
+    assert np.array_equal(noisy, opt.run_path("SGD", 0.05, 0.0, 100, "quadratic", noise=1.0, seed=3))
+    assert not np.array_equal(noisy, plain)
+    with pytest.raises(ValueError, match="standard deviation"):
+        opt.run_path("SGD", 0.05, 0.0, 10, "quadratic", noise=-1.0)
+
+
+@pytest.mark.parametrize("lr", [0.01, 0.05])
+def test_noisy_sgd_settles_at_the_predicted_noise_floor(lr):
+    surface = opt.SURFACES["quadratic"]
+    path = opt.run_path("SGD", lr, 0.0, 40_000, surface, start=(0.0, 0.0), noise=2.0, seed=1)
+    measured = np.mean([surface(theta) for theta in path[5_000:]])
+    assert measured == pytest.approx(opt.sgd_noise_floor(lr, 2.0), rel=0.1)

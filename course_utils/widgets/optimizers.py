@@ -292,20 +292,28 @@ def make_rule(optimizer: str, lr: float, momentum: float = 0.9):
     return Lion(lr, beta_1=momentum)
 
 
-def trajectory(rule, gradient: Callable, start, steps: int, ops=np, limit: float = 1e6) -> np.ndarray:
+def trajectory(rule, gradient: Callable, start, steps: int, ops=np, limit: float = 1e6,
+               noise: float = 0.0, seed: int = 0) -> np.ndarray:
     """Apply ``rule`` for ``steps`` steps from ``start``; rows after a divergence are NaN.
 
     ``gradient(theta)`` returns the gradient at ``theta``. A path diverges when a coordinate is not
-    finite or exceeds ``limit`` in size.
+    finite or exceeds ``limit`` in size. ``noise`` > 0 adds N(0, noise²) to every gradient
+    coordinate (drawn with ``seed``): the error a mini-batch makes in estimating the full gradient.
     """
     if steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps}.")
+    if noise < 0:
+        raise ValueError(f"noise is a standard deviation and must be >= 0, got {noise}.")
+    rng = np.random.default_rng(seed)
     path = np.full((steps + 1, 2), np.nan)
     theta = np.asarray(start, dtype=np.float64)
     path[0] = theta
     state = rule.init(theta)
     for t in range(1, steps + 1):
-        theta, state = rule.step(theta, gradient(theta), state, t, ops)
+        grad = gradient(theta)
+        if noise:
+            grad = grad + noise * rng.normal(size=np.shape(theta))
+        theta, state = rule.step(theta, grad, state, t, ops)
         if not np.all(np.isfinite(theta)) or np.max(np.abs(theta)) > limit:
             break
         path[t] = theta
@@ -313,11 +321,26 @@ def trajectory(rule, gradient: Callable, start, steps: int, ops=np, limit: float
 
 
 def run_path(optimizer: str, lr: float, momentum: float = 0.9, steps: int = 200,
-             surface: str | Surface = "rosenbrock", start=None) -> np.ndarray:
-    """Path of ``optimizer`` on ``surface`` as an array of shape ``(steps + 1, 2)`` (NaN after divergence)."""
+             surface: str | Surface = "rosenbrock", start=None, noise: float = 0.0,
+             seed: int = 0) -> np.ndarray:
+    """Path of ``optimizer`` on ``surface`` as an array of shape ``(steps + 1, 2)`` (NaN after divergence).
+
+    ``noise``: standard deviation of Gaussian noise added to each gradient coordinate (mini-batch
+    sampling), reproducible with ``seed``.
+    """
     surface = get_surface(surface)
     start = surface.start if start is None else start
-    return trajectory(make_rule(optimizer, lr, momentum), surface.gradient, start, steps)
+    return trajectory(make_rule(optimizer, lr, momentum), surface.gradient, start, steps,
+                      noise=noise, seed=seed)
+
+
+def sgd_noise_floor(lr: float, noise: float, curvatures=(1.0, CONDITION)) -> float:
+    """Expected loss of SGD at its stationary state on ½·Σ λᵢθᵢ² with gradient noise of std ``noise``.
+
+    Per coordinate θ ← (1 − ηλ)θ − ησξ has variance ησ²/(λ(2 − ηλ)), so the loss averages
+    ησ²/(2(2 − ηλ)): proportional to the learning rate, which is why a decaying rate is needed to settle.
+    """
+    return float(sum(lr * noise ** 2 / (2 * (2 - lr * curvature)) for curvature in curvatures))
 
 
 def get_surface(surface: str | Surface) -> Surface:
@@ -409,6 +432,9 @@ def optimizer_explorer(optimizer: str = "Adam", surface: str = "rosenbrock", ste
                                         continuous_update=False),
         "steps": widgets.IntSlider(value=steps, min=10, max=2000, step=10, description="steps",
                                    style=wide, continuous_update=False),
+        "noise": widgets.FloatSlider(value=0.0, min=0.0, max=5.0, step=0.1,
+                                     description="gradient noise σ", style=wide,
+                                     continuous_update=False),
     }
     summary = widgets.HTML(value="")
 
@@ -419,9 +445,9 @@ def optimizer_explorer(optimizer: str = "Adam", surface: str = "rosenbrock", ste
     controls["optimizer"].observe(suggest_learning_rate, names="value")
     controls["surface"].observe(suggest_learning_rate, names="value")
 
-    def update(optimizer, surface, lr, momentum, steps):
+    def update(optimizer, surface, lr, momentum, steps, noise):
         try:
-            path = run_path(optimizer, lr, momentum, steps, surface)
+            path = run_path(optimizer, lr, momentum, steps, surface, noise=noise)
         except ValueError as error:  # e.g. Lion with β1 = 0
             summary.value = f"<b>{optimizer}</b>: {error}"
             return
@@ -430,6 +456,8 @@ def optimizer_explorer(optimizer: str = "Adam", surface: str = "rosenbrock", ste
             note = f" (momentum slider = {USES_MOMENTUM[optimizer]})"
         elif momentum:
             note = f" ({optimizer} has no momentum: the slider is ignored)"
+        if noise:
+            note += f", gradient noise σ = {noise:g} (mini-batch sampling)"
         summary.value = (f"<b>{optimizer}</b>, η = {lr:.3g}{note}: "
                          f"{describe_path(path, surface)}")
         fig, ax = plt.subplots(figsize=(6.5, 4.5))
@@ -440,7 +468,7 @@ def optimizer_explorer(optimizer: str = "Adam", surface: str = "rosenbrock", ste
     output = widgets.interactive_output(update, controls)
     box = widgets.VBox([
         widgets.HBox([controls["optimizer"], controls["surface"], controls["steps"]]),
-        widgets.HBox([controls["lr"], controls["momentum"]]),
+        widgets.HBox([controls["lr"], controls["momentum"], controls["noise"]]),
         summary,
         output,
     ])
