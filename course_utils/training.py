@@ -221,7 +221,8 @@ def check_settings(root: Path, settings: dict | None) -> None:
     """Refuse to resume or reload a run of ``root`` that was trained with other ``settings``.
 
     The settings of a new (or matching) run are recorded in ``root/settings.json``. A run saved
-    before settings were recorded adopts the given ones.
+    before settings were recorded adopts the given ones, and so does a setting that the saved run
+    never recorded.
     """
     if settings is None:
         return
@@ -231,7 +232,12 @@ def check_settings(root: Path, settings: dict | None) -> None:
     if has_run and path.is_file():
         saved = json.loads(path.read_text())
         saved.setdefault(PRECISION_KEY, "float32")  # runs saved before precision was recorded
-        changed = sorted(key for key in saved.keys() | wanted.keys()
+        # A setting the run never recorded (it was saved before the notebook tracked it) is adopted.
+        adopted = sorted(wanted.keys() - saved.keys())
+        if adopted:
+            print(f"{root.name}: recording {', '.join(adopted)} for a run saved before they were "
+                  "tracked (assumed unchanged)")
+        changed = sorted(key for key in saved.keys() & wanted.keys()
                          if saved.get(key) != wanted.get(key))
         if changed:
             details = "; ".join(f"{key}: {saved.get(key)!r} there, {wanted.get(key)!r} now"

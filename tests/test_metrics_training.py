@@ -361,3 +361,10 @@ def test_fit_resumable_refuses_to_resume_a_float32_run_in_bfloat16(isolated):
     third.compile()
     training.fit_resumable(third, tiny_dataset(), 3, folder, verbose=0, settings={"learning_rate": 2e-4})
     assert json.loads(settings.read_text())["precision"] == "float32"
+    # a setting the saved run never recorded is adopted; a recorded one still has to match
+    training.fit_resumable(third, tiny_dataset(), 3, folder, verbose=0,
+                           settings={"learning_rate": 2e-4, "dataset": "fashion"})
+    assert json.loads(settings.read_text())["dataset"] == "fashion"
+    with pytest.raises(RuntimeError, match="dataset"):
+        training.fit_resumable(third, tiny_dataset(), 3, folder, verbose=0,
+                               settings={"learning_rate": 2e-4, "dataset": "mnist"})
