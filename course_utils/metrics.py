@@ -10,6 +10,8 @@ classifier score (the inception-score formula). For 2-D toys: modes covered, hig
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -23,6 +25,7 @@ FEATURE_NET_VERSION = 3
 # Below these, the features say little (chance: 0.1 for ten classes, 0.25 for rotations; many
 # emoji look the same turned, so rotation accuracy stays well under 1 even when features are good).
 MIN_TEST_ACCURACY = {"classes": 0.5, "rotation": 0.4}
+OUTPUT_CACHE_SIZE = 8  # image sets whose network outputs a meter remembers
 
 
 # ---------- distances between feature sets (NumPy only, unit-tested) ----------
@@ -236,6 +239,7 @@ class QualityMeter:
         self.real_features = self._features.predict(to_range(real, (0.0, 1.0)), batch_size=512,
                                                     verbose=0)
         self._real = real  # uint8, a slice of the dataset: the learning check's real statistics
+        self._outputs: OrderedDict[tuple, np.ndarray] = OrderedDict()  # recent network outputs
 
     def _prepare(self, images) -> np.ndarray:
         import tensorflow as tf
@@ -252,9 +256,27 @@ class QualityMeter:
             raise ValueError(f"Images have {unit.shape[-1]} channel(s); {self.data.name} has {channels}.")
         return unit
 
+    def _cached(self, kind: str, images, compute) -> np.ndarray:
+        """``compute(prepared images)``, remembered for the last few image sets: a notebook that
+        reports FD, KID and the learning check on the same samples runs the network once."""
+        array = np.ascontiguousarray(images)
+        key = (kind, array.shape, str(array.dtype), hashlib.blake2b(array.tobytes(), digest_size=16).digest())
+        if key not in self._outputs:
+            self._outputs[key] = compute(self._prepare(array))
+            while len(self._outputs) > OUTPUT_CACHE_SIZE:
+                self._outputs.popitem(last=False)
+        self._outputs.move_to_end(key)
+        return self._outputs[key]
+
     def features(self, images) -> np.ndarray:
         """Penultimate-layer features of images given in ``value_range``."""
-        return self._features.predict(self._prepare(images), batch_size=512, verbose=0)
+        return self._cached("features", images,
+                            lambda unit: self._features.predict(unit, batch_size=512, verbose=0))
+
+    def probabilities(self, images) -> np.ndarray:
+        """The meter network's output (class or rotation probabilities) for images in ``value_range``."""
+        return self._cached("probabilities", images,
+                            lambda unit: self.net.model.predict(unit, batch_size=512, verbose=0))
 
     def fd(self, images) -> float:
         """Fréchet distance to the real test images (lower is better)."""
@@ -266,8 +288,7 @@ class QualityMeter:
 
     def score(self, images) -> float:
         """Classifier score (higher is better; at most the number of classes)."""
-        probs = self.net.model.predict(self._prepare(images), batch_size=512, verbose=0)
-        return classifier_score_from_probs(probs)
+        return classifier_score_from_probs(self.probabilities(images))
 
     @property
     def labelled(self) -> bool:
@@ -460,11 +481,15 @@ def learning_check(meter: QualityMeter, samples, untrained, baseline=None,
     """
     bounds = bounds or CheckBounds.for_mode()
     full = not bounds.only_fd_required
-    unit = meter._prepare(samples)  # prepared and passed through the network once, used thrice
-    features = meter._features.predict(unit, batch_size=512, verbose=0)
+    unit = meter._prepare(samples)
+    features = meter.features(samples)  # the meter remembers them if the notebook measured these
     fd = frechet_distance(features, meter.real_features)
     fd_untrained = meter.fd(untrained)
-    shares = meter._shares_of_unit(unit, features)
+    if meter.labelled:
+        bins = meter.probabilities(samples).argmax(axis=1)
+    else:
+        bins = meter._bins_of_unit(unit, features)
+    shares = np.bincount(bins, minlength=len(meter.bin_names)) / max(1, len(bins))
     relative = shares / np.maximum(meter.real_shares, 1e-9)
     names = meter.bin_names
     low, high = int(relative.argmin()), int(relative.argmax())

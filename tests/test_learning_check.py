@@ -164,3 +164,18 @@ def test_kmeans_finds_separated_clusters():
     points = np.concatenate([c + rng.normal(0, 0.3, size=(100, 2)) for c in centres])
     found = metrics.kmeans(points, 3)
     assert sorted(map(tuple, np.round(found))) == sorted(map(tuple, centres))
+
+
+def test_the_meter_runs_its_network_once_per_image_set_and_never_mixes_sets(meter, fashion, monkeypatch):
+    calls = []
+    predict = meter._features.predict
+    monkeypatch.setattr(meter._features, "predict", lambda *a, **k: calls.append(1) or predict(*a, **k))
+    images = fashion.images("test")[3000:3500].copy()
+    first = meter.features(images)
+    assert meter.fd(images) == pytest.approx(metrics.frechet_distance(first, meter.real_features))
+    meter.kid(images)
+    assert len(calls) == 1  # FD, KID and the features share one pass
+    changed = images.copy()
+    changed[0, 0, 0, 0] += 0.5
+    meter.features(changed)
+    assert len(calls) == 2  # one changed pixel is another image set
