@@ -14,7 +14,7 @@ TEST_ENV := COURSE_FAST=1 TF_CPP_MIN_LOG_LEVEL=2
 # Offline data for the tests (full Fashion-MNIST, the colour emoji) and the browser for the JupyterLab test.
 SYSTEM_PACKAGES := dataset-fashion-mnist fonts-noto-color-emoji chromium
 
-.PHONY: gallery lab test rehearse env system-packages prefetch run clean
+.PHONY: gallery leaderboard lab test rehearse env system-packages prefetch run clean
 
 env: $(STAMP)
 
@@ -61,6 +61,10 @@ run: env
 # README's results gallery from the full-mode runs' samples and metrics (see tools/gallery.py).
 gallery: env
 	$(ENV_PY) tools/gallery.py
+
+# README's leaderboard: the Fashion-MNIST models on one meter with their budgets (tools/leaderboard.py).
+leaderboard: env
+	$(ENV_PY) tools/leaderboard.py
 
 clean:
 	rm -rf artefacts runs .pytest_cache .rehearsal

@@ -18,3 +18,20 @@ def training_seconds(folder: Path) -> float:
             if line.strip():
                 total += float(line.split(",")[1])
     return total
+
+
+def seconds_of_epochs(folder: Path, epochs: int) -> float | None:
+    """Seconds of training epochs 1 … ``epochs`` of the run recorded under ``folder``.
+
+    Reads the per-epoch rows of ``fit_resumable``'s timer (an epoch trained twice, before and
+    after an interruption, counts once: its last row). ``None`` when an epoch has no row.
+    """
+    seconds: dict[int, float] = {}
+    for path in sorted(Path(folder).rglob(EPOCH_SECONDS_FILE)):
+        for line in path.read_text().splitlines()[1:]:
+            if line.strip():
+                epoch, value = line.split(",")[:2]
+                seconds[int(epoch)] = float(value)
+    if any(epoch not in seconds for epoch in range(1, epochs + 1)):
+        return None
+    return sum(seconds[epoch] for epoch in range(1, epochs + 1))

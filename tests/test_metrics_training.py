@@ -368,3 +368,12 @@ def test_fit_resumable_refuses_to_resume_a_float32_run_in_bfloat16(isolated):
     with pytest.raises(RuntimeError, match="dataset"):
         training.fit_resumable(third, tiny_dataset(), 3, folder, verbose=0,
                                settings={"learning_rate": 2e-4, "dataset": "mnist"})
+
+
+def test_seconds_of_epochs_counts_each_epoch_once_and_needs_them_all(tmp_path):
+    from course_utils.timing import seconds_of_epochs
+
+    (tmp_path / "epoch_seconds.csv").write_text("epoch,seconds\n1,10.0\n2,12.5\n2,11.0\n3,9.0\n")
+    assert seconds_of_epochs(tmp_path, 2) == 21.0   # epoch 2 retrained after a resume: last row
+    assert seconds_of_epochs(tmp_path, 3) == 30.0
+    assert seconds_of_epochs(tmp_path, 4) is None

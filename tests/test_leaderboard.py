@@ -1,0 +1,77 @@
+"""The leaderboard puts every model's budget beside its FD, and compares at the common budget."""
+
+from __future__ import annotations
+
+import json
+
+import leaderboard
+import numpy as np
+import pytest
+
+from course_utils import artefacts
+
+README = "# Course\n\n<!-- leaderboard:start -->\nold\n<!-- leaderboard:end -->\n\n## Tests\n"
+
+
+def fake_fd(images):
+    """A stand-in meter: the mean pixel value tells the fake models apart."""
+    return float(10 * (images.mean() + 1))
+
+
+def make_project(tmp_path, monkeypatch):
+    monkeypatch.delenv("COURSE_FAST", raising=False)
+    (tmp_path / "notebooks").mkdir()
+    for stem in ("05_dcgan_fashion_mnist", "11_diffusion", "04_dense_gan"):
+        (tmp_path / "notebooks" / f"{stem}.ipynb").write_text("{}")
+    (tmp_path / "README.md").write_text(README)
+    for stem, pixel, budget in (("05_dcgan_fashion_mnist", 51, (3_000_000, 23_400, 4_500, 50)),
+                                ("11_diffusion", 102, (600_000, 4_680, 2_400, 10))):
+        level = pixel / 127.5 - 1  # saved as exactly this uint8 pixel value
+        folder = tmp_path / "artefacts" / stem
+        artefacts.save_samples(np.full((20, 28, 28, 1), level, np.float32), folder)
+        images, updates, seconds, epochs = budget
+        artefacts.write_metrics(folder, {"fd": 1.0, "dataset": "Fashion-MNIST", "images_seen": images,
+                                         "updates": updates, "train_seconds": seconds, "epochs": epochs})
+    run = tmp_path / "artefacts" / "05_dcgan_fashion_mnist" / "checkpoints" / "full"
+    run.mkdir(parents=True)
+    rows = ["epoch,fd"] + [f"{epoch},{'' if epoch % 5 != 4 else 100 / (epoch + 1)}" for epoch in range(50)]
+    (run / "history.csv").write_text("\n".join(rows) + "\n")
+    return tmp_path
+
+
+def test_rows_carry_budgets_and_the_common_budget_comes_from_the_curve(tmp_path, monkeypatch):
+    root = make_project(tmp_path, monkeypatch)
+    assert leaderboard.main([], root=root, fd_of=fake_fd) == 0
+    block = (root / "README.md").read_text().split("<!-- leaderboard:start -->")[1]
+    assert "old" not in block and "common budget of 600,000 real images" in block
+    dcgan = next(line for line in block.splitlines() if line.startswith("| DCGAN"))
+    # 3 million images, 23,400 updates, 75 min; FD of the samples on the meter 4.00; after the
+    # 10th epoch (600,000 images) its recorded curve says 100 / 10
+    assert "3,000,000" in dcgan and "23,400" in dcgan and "75 min" in dcgan
+    assert "| 4.00 |" in dcgan and "10.00 (epoch 10)" in dcgan
+    diffusion = next(line for line in block.splitlines() if line.startswith("| diffusion"))
+    assert "600,000" in diffusion and "| 8.00 | 8.00 |" in diffusion
+    dense = next(line for line in block.splitlines() if line.startswith("| dense GAN"))
+    assert "not yet run in full mode" in dense
+    assert leaderboard.main(["--check"], root=root, fd_of=fake_fd) == 0
+
+
+def test_fast_mode_samples_do_not_enter_the_leaderboard(tmp_path, monkeypatch):
+    root = make_project(tmp_path, monkeypatch)
+    monkeypatch.setenv("COURSE_FAST", "1")
+    artefacts.save_samples(np.zeros((20, 28, 28, 1), np.float32), root / "artefacts" / "11_diffusion")
+    leaderboard.main([], root=root, fd_of=fake_fd)
+    block = (root / "README.md").read_text()
+    assert "| diffusion (DDIM 50) | 11_diffusion | – | – | – | only a fast-mode result | – |" in block
+
+
+def test_missing_markers_are_named(tmp_path, monkeypatch):
+    root = make_project(tmp_path, monkeypatch)
+    (root / "README.md").write_text("# no markers\n")
+    with pytest.raises(SystemExit, match="leaderboard:start"):
+        leaderboard.main([], root=root, fd_of=fake_fd)
+
+
+def test_metrics_json_is_what_the_notebooks_write(tmp_path):
+    artefacts.write_metrics(tmp_path, {"fd": 2.0, "images_seen": 10})
+    assert json.loads((tmp_path / "metrics.json").read_text())["images_seen"] == 10

@@ -1,0 +1,187 @@
+"""Leaderboard: every Fashion-MNIST generative model of the course on one meter, budgets beside.
+
+    python tools/leaderboard.py            # measure the full-mode samples, write the README block
+    python tools/leaderboard.py --check    # report only (exit 1 when README.md would change)
+    make leaderboard
+
+A comparison teaches the wrong lesson when the budgets differ, so each row says how much the
+model was given: real images seen, generator (or network) updates and training seconds, as its
+notebook recorded them in ``artefacts/<stem>/metrics.json``. The FD of every model's 1,000 saved
+samples is measured again here on one meter (the full-mode Fashion-MNIST feature network), and,
+for notebooks that record an FD curve while they train (``training.MetricMonitor``), the FD after
+the common budget: the number of real images seen by the model that saw the fewest. Only
+full-mode results count; a notebook without one is listed as not yet run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+START, END = "<!-- leaderboard:start -->", "<!-- leaderboard:end -->"
+#: The notebooks whose default data set is Fashion-MNIST, with the model each one trains.
+MODELS = {
+    "04_dense_gan": "dense GAN",
+    "05_dcgan_fashion_mnist": "DCGAN",
+    "07_wgan": "WGAN-GP",
+    "08_spectral_norm": "SN-GAN",
+    "09_progressive_gan": "progressive GAN (32×32)",
+    "11_diffusion": "diffusion (DDIM 50)",
+}
+
+
+@dataclass
+class Row:
+    """One model's budget and its distances on the common meter."""
+
+    stem: str
+    model: str
+    images: float | None = None
+    updates: float | None = None
+    seconds: float | None = None
+    fd: float | None = None
+    fd_at_common: float | None = None
+    common_epoch: int | None = None
+    problem: str | None = None
+
+
+def read_json(path: Path) -> dict:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def collect(root: Path, stem: str, fd_of: Callable) -> Row:
+    """One notebook's full-mode budget (from its metrics.json) and the FD of its samples."""
+    import numpy as np
+
+    row = Row(stem, MODELS[stem])
+    folder = root / "artefacts" / stem
+    metrics = read_json(folder / "metrics.json")
+    samples = folder / "samples.npz"
+    if not samples.is_file() or not metrics:
+        row.problem = "not yet run in full mode"
+        return row
+    if metrics.get("mode") == "fast":
+        row.problem = "only a fast-mode result"
+        return row
+    dataset = str(metrics.get("dataset", "Fashion-MNIST")).lower().replace("_", "-")
+    if "fashion" not in dataset:
+        row.problem = f"trained on {metrics.get('dataset')}, not Fashion-MNIST"
+        return row
+    row.images, row.updates = metrics.get("images_seen"), metrics.get("updates")
+    row.seconds = metrics.get("train_seconds")
+    with np.load(samples) as archive:
+        if bool(archive["fast_mode"]) if "fast_mode" in archive else False:
+            row.problem = "only a fast-mode result"
+            return row
+    from course_utils.artefacts import load_samples
+
+    row.fd = float(fd_of(load_samples(samples).astype(np.float32) / 127.5 - 1.0))
+    return row
+
+
+def fill_common_budget(rows: list[Row], root: Path) -> float | None:
+    """The fewest real images any measured model saw, and each model's monitored FD near it."""
+    from course_utils import training
+
+    seen = [row.images for row in rows if row.images and not row.problem]
+    if not seen:
+        return None
+    common = min(seen)
+    for row in rows:
+        if row.problem or not row.images:
+            continue
+        if math.isclose(row.images, common, rel_tol=0.05):
+            row.fd_at_common, row.common_epoch = row.fd, None  # its final samples are at the budget
+            continue
+        near = training.monitored_near(root / "artefacts" / row.stem, "fd", common)
+        if near and math.isclose(near[1], common, rel_tol=0.25):
+            row.common_epoch, _, row.fd_at_common = near
+    return common
+
+
+def _number(value: float | None, digits: str = ",.0f") -> str:
+    return "–" if value is None else format(value, digits)
+
+
+def markdown(rows: list[Row], common: float | None) -> str:
+    """The README block: one row per model, budgets first."""
+    budget = f"{common:,.0f}" if common else "–"
+    lines = [
+        "Produced by `python tools/leaderboard.py` from each notebook's full-mode samples and the",
+        "budget it recorded. FD: Fréchet distance on one meter (the Fashion-MNIST feature network),",
+        "lower is better; the last column is the FD each notebook recorded while training after the",
+        f"common budget of {budget} real images (the fewest any model saw), where it records a curve.",
+        "",
+        "| model | notebook | real images seen | updates | training time | FD | FD at common budget |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        if row.problem:
+            lines.append(f"| {row.model} | {row.stem} | – | – | – | {row.problem} | – |")
+            continue
+        minutes = "–" if row.seconds is None else f"{row.seconds / 60:.0f} min"
+        at_common = _number(row.fd_at_common, ".2f")
+        if row.fd_at_common is not None and row.common_epoch:
+            at_common += f" (epoch {row.common_epoch})"
+        lines.append(f"| {row.model} | {row.stem} | {_number(row.images)} | {_number(row.updates)} | "
+                     f"{minutes} | {_number(row.fd, '.2f')} | {at_common} |")
+    return "\n".join(lines)
+
+
+def replace_block(text: str, block: str) -> str:
+    """``text`` with the part between the leaderboard markers replaced by ``block``."""
+    if START not in text or END not in text:
+        raise SystemExit(f"error: README.md has no {START} … {END} markers; add them where the "
+                         "leaderboard belongs")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{block}\n{END}{tail}"
+
+
+def fashion_meter_fd() -> Callable:
+    """FD on the full-mode Fashion-MNIST meter (the one the notebooks use in full mode)."""
+    import os
+
+    from course_utils import data, metrics
+
+    os.environ.pop("COURSE_FAST", None)
+    meter = metrics.QualityMeter(data.load("fashion_mnist", verbose=False), verbose=False)
+    return meter.fd
+
+
+def main(argv: list[str] | None = None, root: Path = ROOT, fd_of: Callable | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true",
+                        help="report only; exit 1 when README.md would change")
+    args = parser.parse_args(argv)
+    present = [stem for stem in MODELS if (root / "notebooks" / f"{stem}.ipynb").is_file()]
+    has_samples = any((root / "artefacts" / stem / "samples.npz").is_file() for stem in present)
+    fd_of = fd_of or (fashion_meter_fd() if has_samples else (lambda images: float("nan")))
+    rows = [collect(root, stem, fd_of) for stem in present]
+    common = fill_common_budget(rows, root)
+    for row in rows:
+        print(f"{row.stem:<26} {row.problem or f'FD {row.fd:.2f}, {_number(row.images)} images'}")
+    readme = root / "README.md"
+    current = readme.read_text(encoding="utf-8")
+    updated = replace_block(current, markdown(rows, common))
+    if args.check:
+        return 0 if updated == current else 1
+    readme.write_text(updated, encoding="utf-8")
+    print(f"wrote the leaderboard into {readme.relative_to(root)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
