@@ -361,6 +361,37 @@ def monitored_near(folder: Path, name: str, images: float,
     return None if point is None else (point[0], point[0] * images_per_epoch, point[1])
 
 
+def budget_near(folder: Path, images: float, name: str = "fd",
+                run: str = "checkpoints") -> dict | None:
+    """Another notebook's monitored metric after about ``images`` real images, with its budget.
+
+    Like :func:`monitored_near`, plus what that run had spent by then, so a comparison can print
+    the budgets beside the numbers: ``{"epoch", "images", "updates", "seconds", name}``. Updates
+    come from the run's ``metrics.json`` (``updates`` over ``epochs``), seconds from its per-epoch
+    timer; either is ``nan`` when the run did not record it. ``None`` without a monitored curve.
+    """
+    from course_utils.timing import seconds_of_epochs
+
+    near = monitored_near(folder, name, images, run)
+    if near is None:
+        return None
+    epoch, seen, value = near
+    saved = json.loads((Path(folder) / "metrics.json").read_text())
+    seconds = seconds_of_epochs(Path(folder) / run / mode_name(), epoch)
+    return {"epoch": epoch, "images": seen,
+            "updates": saved.get("updates", float("nan")) / saved["epochs"] * epoch,
+            "seconds": float("nan") if seconds is None else seconds, name: value}
+
+
+def budget_table(rows: dict[str, dict], name: str = "fd") -> str:
+    """Rows of budgets and one metric as aligned text: images, updates, training seconds, value."""
+    lines = [f"{'':34s}{'images':>11s}{'updates':>9s}{'seconds':>9s}{name.upper():>8s}"]
+    for label, row in rows.items():
+        lines.append(f"{label:34s}{row['images']:>11,.0f}{row['updates']:>9,.0f}"
+                     f"{row['seconds']:>9,.0f}{row[name]:>8.2f}")
+    return "\n".join(lines)
+
+
 def check_optimizers_built(model) -> None:
     """Resuming restores optimizer state only into built optimizers; say how to build them.
 

@@ -307,6 +307,22 @@ def test_monitored_near_reads_another_notebooks_run(isolated):
     assert training.monitored_near(folder, "kid", 1500) is None
 
 
+def test_budget_near_adds_what_the_other_run_had_spent_by_then(isolated):
+    folder = isolated / "05_like"
+    run = folder / "checkpoints" / "fast"
+    run.mkdir(parents=True)
+    (run / "history.csv").write_text("epoch,fd\n0,nan\n1,30.0\n2,nan\n3,20.0\n")
+    (run / "epoch_seconds.csv").write_text("epoch,seconds\n1,5.0\n2,6.0\n3,7.0\n4,8.0\n")
+    (folder / "metrics.json").write_text(json.dumps({"epochs": 4, "images_seen": 4000, "updates": 40}))
+    row = training.budget_near(folder, 1900)
+    assert row == {"epoch": 2, "images": 2000.0, "updates": 20.0, "seconds": 11.0, "fd": 30.0}
+    table = training.budget_table({"DCGAN after epoch 2": row,
+                                   "VAE": {"images": 1800, "updates": 14, "seconds": 3.5, "fd": 41.5}})
+    assert "DCGAN after epoch 2" in table and "41.50" in table and "2,000" in table
+    (folder / "metrics.json").write_text(json.dumps({"epochs": 4, "images_seen": 4000}))
+    assert np.isnan(training.budget_near(folder, 1900)["updates"])  # not recorded by that run
+
+
 def test_fit_resumable_refuses_a_run_trained_with_other_settings(isolated):
     folder = isolated / "run"
     first = TinyModel()
