@@ -1,5 +1,9 @@
 """Tests of course_utils.layers.SpectralNorm (the layer built in notebook 08)."""
 
+import ast
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -43,8 +47,53 @@ def test_u_changes_only_in_training():
     layer(x, training=False)
     layer(x)
     np.testing.assert_array_equal(layer.u.numpy(), u0)
+    assert int(layer.u_updates.numpy()) == 0
     layer(x, training=True)
     assert not np.allclose(layer.u.numpy(), u0)
+    assert int(layer.u_updates.numpy()) == 1
+
+
+def test_u_updates_counts_training_calls_inside_a_compiled_function():
+    layer = _conv_layer()
+    x = tf.random.normal((2, 10, 10, 4))
+
+    @tf.function(jit_compile=True)
+    def two_training_calls_one_inference(inputs):
+        layer(inputs, training=True)
+        layer(inputs, training=False)
+        return layer(inputs, training=True)
+
+    for _ in range(3):
+        two_training_calls_one_inference(x)
+    assert int(layer.u_updates.numpy()) == 6
+
+
+def _definitions(source: str) -> dict:
+    """AST dumps of the top-level functions and classes, without docstrings and decorators."""
+    found = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            node.decorator_list = []
+            for inner in ast.walk(node):
+                body = getattr(inner, "body", None)
+                if (isinstance(inner, ast.FunctionDef | ast.ClassDef) and body
+                        and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                        and isinstance(body[0].value.value, str)):
+                    inner.body = body[1:] or [ast.Pass()]
+            found[node.name] = ast.dump(node)
+    return found
+
+
+def test_notebook_shows_the_package_class():
+    """Notebook 08 writes the layer out for the lesson; it must be the package's code."""
+    root = Path(__file__).resolve().parents[1]
+    cells = json.loads((root / "notebooks" / "08_spectral_norm.ipynb").read_text())["cells"]
+    sources = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
+    cell = next(source for source in sources if "class SpectralNorm(" in source)
+    shown = _definitions(cell)
+    package = _definitions((root / "course_utils" / "layers.py").read_text())
+    for name in ("l2_normalize", "SpectralNorm"):
+        assert shown.get(name) == package[name], f"notebook 08's {name} differs from course_utils.layers"
 
 
 def test_output_uses_normalised_kernel():
