@@ -188,6 +188,65 @@ def test_installing_the_font_mid_session_replaces_the_remembered_stand_in(
     assert data.load("emoji", verbose=False).name == "emoji"
 
 
+# ---------- emoji subsets, the split by glyph, one decode per file ----------
+
+def test_the_faces_subset_is_part_of_the_font_and_unknown_names_are_refused():
+    assert emoji.SUBSETS["all"] is None
+    with pytest.raises(DataError, match="faces"):
+        emoji._cached_emoji(64, "flags")
+
+
+@pytest.mark.skipif(emoji.find_font() is None, reason="fonts-noto-color-emoji not installed")
+def test_faces_subset_renders_into_its_own_folder(data_cache):
+    everything = emoji._emoji_codepoints(emoji.find_font())
+    faces = emoji._emoji_codepoints(emoji.find_font(), "faces")
+    assert 150 <= len(faces) <= 200 and set(faces) <= set(everything)
+    assert 0x1F600 in faces and 0x1F697 not in faces  # grinning face yes, car no
+    folder, origin = data.colour_folder(32, subset="faces")
+    assert "faces" in str(folder) and folder != emoji._cached_emoji(32)
+    assert "subset 'faces'" in origin
+    assert len(list(folder.glob("*.png"))) == 2 * len(faces)  # every glyph and its mirror image
+
+
+def test_faces_without_font_fall_back_to_the_shapes(data_cache, no_font, few_shapes, capsys):
+    loaded = emoji.load_subset("faces")
+    assert loaded.name == "shapes (stand-in for emoji)" and "stand-in" in loaded.source
+    assert "fonts-noto-color-emoji" in capsys.readouterr().out
+
+
+def test_mirror_twins_land_in_the_same_split(tmp_path):
+    folder = tmp_path / "glyphs"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for code in range(40):
+        image = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+        Image.fromarray(image).save(folder / f"u{code:05x}.png")
+        Image.fromarray(image[:, ::-1]).save(folder / f"u{code:05x}_m.png")
+    loaded = data.load_folder(folder, (8, 8), test_fraction=0.2, verbose=False)
+    assert len(loaded.x_test) == 16 and len(loaded.x_train) == 64
+    train = {image.tobytes() for image in loaded.x_train}
+    for image in loaded.x_test:  # neither the image nor its mirror twin was trained on
+        assert image.tobytes() not in train and image[:, ::-1].tobytes() not in train
+
+
+def test_a_folder_load_decodes_each_file_once(tmp_path, monkeypatch):
+    from PIL import Image as PILImage
+
+    folder = _image_folder(tmp_path / "images", count=12, size=20)
+    (folder / "broken.png").write_text("not an image")
+    opened = []
+    real_open = PILImage.open
+
+    def counting_open(path, *args, **kwargs):
+        opened.append(Path(path).name)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(PILImage, "open", counting_open)
+    loaded = data.load_folder(folder, (16, 16), verbose=False)
+    assert len(loaded.x_train) + len(loaded.x_test) == 12 and "1 unreadable" in loaded.source
+    assert sorted(opened) == sorted(path.name for path in folder.iterdir())  # each file once
+
+
 # ---------- CIFAR-10 ----------
 
 def test_cifar10_offline_without_font_ends_with_the_shapes(data_cache, no_font, few_shapes, offline):
@@ -262,7 +321,8 @@ class _StubMeter:
 
 
 def _run_data_cells(dataset: str, monkeypatch) -> dict:
-    """Run the notebook's imports, parameters, data and memorisation cells with ``DATASET``."""
+    """Run the notebook's imports, parameters, data and memorisation cells with ``DATASET``
+    (the memorisation check on uniform noise as samples, which must not be flagged)."""
     import matplotlib
     import nbformat
 
@@ -274,12 +334,12 @@ def _run_data_cells(dataset: str, monkeypatch) -> dict:
     exec(_cell(cells, "DATASET = "), scope)
     scope["DATASET"] = dataset
     exec(_cell(cells, "image_dataset_from_directory("), scope)
-    exec(_cell(cells, "assert_cardinality"), scope)
+    exec(_cell(cells, "def training_pipeline"), scope)
     batch = next(iter(scope["dataset"]))
     rng = np.random.default_rng(0)
     scope["samples"] = rng.uniform(-1, 1, (210, 64, 64, 3)).astype(np.float32)
     scope["meter"] = _StubMeter()
-    exec(_cell(cells, "data.pool_at("), scope)
+    exec(_cell(cells, "data.neighbours.memorisation("), scope)
     scope["batch"] = batch
     return scope
 
@@ -289,7 +349,7 @@ def test_notebook_cells_with_cifar10_compare_at_64px(cached_cifar, no_colour_ren
     scope = _run_data_cells("cifar10", monkeypatch)
     assert scope["reference"].name == "cifar10" and scope["reference"].image_shape == (32, 32, 3)
     assert tuple(scope["batch"].shape[1:]) == (64, 64, 3)
-    assert scope["pool"].shape[1:] == (64, 64, 3)
+    assert scope["train_pool"].shape[1:] == (64, 64, 3) and scope["held_out"].shape[1:] == (64, 64, 3)
     assert -1.0 <= float(scope["batch"].numpy().min()) and float(scope["batch"].numpy().max()) <= 1.0
     assert "median distance" in capsys.readouterr().out
 
@@ -308,5 +368,20 @@ def test_notebook_cells_with_emoji_but_no_font_use_the_stand_in(data_cache, no_f
                                                                 monkeypatch, capsys):
     scope = _run_data_cells("emoji", monkeypatch)
     assert scope["reference"].name == "shapes (stand-in for emoji)"
+    assert len(scope["reference"].x_test) == 9  # TEST_FRACTION of the 60 stand-in images
     out = capsys.readouterr().out
     assert "fonts-noto-color-emoji" in out and "synthetic colour shapes" in out
+
+
+def test_every_training_setting_of_the_notebook_is_recorded_with_its_run():
+    """A changed dataset, subset or hyper-parameter must never reload another run."""
+    import re
+
+    import nbformat
+
+    cells = nbformat.read(NOTEBOOK, as_version=4).cells
+    parameters = re.findall(r"^([A-Z][A-Z0-9_]+) = ", _cell(cells, "DATASET = "), re.M)
+    recorded = _cell(cells, "fit_resumable(")
+    not_training = {"EPOCHS", "N_MONITOR", "N_EVAL", "FD_FACTOR", "ART"}  # length, evaluation, paths
+    missing = [name for name in parameters if name not in not_training and name not in recorded]
+    assert not missing, f"parameters not in fit_resumable's settings: {missing}"

@@ -3,6 +3,12 @@
 The font comes from a system package (``fonts-noto-color-emoji``); Colab and many machines lack it.
 :func:`colour_folder` then prints why and how to get it, and falls back to the synthetic colour
 shapes stand-in (:mod:`course_utils.data.shapes`).
+
+``subset`` picks part of the font: ``"all"`` (every glyph, about 1,400) or ``"faces"`` (the
+glyphs that show one face: smileys, cat and monkey faces, people's heads, animal heads and
+creatures such as the ghost or the robot), see :data:`SUBSETS`. Each subset is rendered into its
+own cache folder. Every glyph is also stored mirrored, as ``u<code>_m.png`` next to
+``u<code>.png``; :func:`course_utils.data.load_folder` keeps such twins in the same split.
 """
 
 from __future__ import annotations
@@ -36,20 +42,49 @@ def find_font() -> Path | None:
     return None
 
 
-def _emoji_codepoints(font_path: Path) -> list[int]:
+# Code-point ranges (inclusive) of the glyphs that show one face, front on.
+_FACES = (
+    (0x1F600, 0x1F637), (0x1F641, 0x1F644),  # smileys: grinning … medical mask, frowning … eye roll
+    (0x1F910, 0x1F915), (0x1F917, 0x1F917), (0x1F920, 0x1F925), (0x1F927, 0x1F92F),
+    (0x1F970, 0x1F976), (0x1F978, 0x1F97A), (0x1F9D0, 0x1F9D0), (0x1FAE0, 0x1FAE5),
+    (0x1FAE8, 0x1FAE8), (0x2639, 0x263A),  # more smileys (2639/263A: frowning/smiling face)
+    (0x1F638, 0x1F640), (0x1F648, 0x1F64A),  # cat faces, the three monkeys
+    (0x1F42D, 0x1F432), (0x1F434, 0x1F43C), (0x1F428, 0x1F428), (0x1F981, 0x1F981),
+    (0x1F984, 0x1F984), (0x1F98A, 0x1F98A),  # animal heads: mouse … panda, koala, lion, unicorn, fox
+    (0x1F466, 0x1F469), (0x1F46E, 0x1F46E), (0x1F471, 0x1F478), (0x1F47C, 0x1F47C),
+    (0x1F482, 0x1F482), (0x1F385, 0x1F385), (0x1F934, 0x1F934), (0x1F936, 0x1F936),
+    (0x1F9D1, 0x1F9D5),  # people's heads: boy, girl, man, woman, police officer … older person
+    (0x1F479, 0x1F47B), (0x1F47D, 0x1F47D), (0x1F47F, 0x1F480), (0x1F916, 0x1F916),
+    (0x1F4A9, 0x1F4A9), (0x1F383, 0x1F383),  # creatures: ogre, goblin, ghost, alien, imp, skull …
+)
+#: Named parts of the font: ``None`` means every glyph.
+SUBSETS: dict[str, tuple[tuple[int, int], ...] | None] = {"all": None, "faces": _FACES}
+SUBSET_VERSION = 1  # part of a subset's cache folder name: a changed list never reuses old images
+
+
+def _check_subset(subset: str) -> None:
+    if subset not in SUBSETS:
+        raise DataError(f"Unknown emoji subset {subset!r}. Valid subsets: {', '.join(SUBSETS)}.")
+
+
+def _emoji_codepoints(font_path: Path, subset: str = "all") -> list[int]:
     from fontTools.ttLib import TTFont
 
+    _check_subset(subset)
+    ranges = SUBSETS[subset]
     cmap = TTFont(font_path)["cmap"].getBestCmap()
     return sorted(
         code for code in cmap
         if code >= 0x2190 and code not in SKIPPED_CODEPOINTS
         and not 0x1F1E6 <= code <= 0x1F1FF  # regional-indicator letters
         and not 0x1F3FB <= code <= 0x1F3FF  # skin-tone modifiers
+        and (ranges is None or any(low <= code <= high for low, high in ranges))
     )
 
 
-def render_emoji_folder(destination: Path, size: int = 64, mirrored: bool = True) -> int:
-    """Render every emoji glyph of the font to ``destination`` as size×size RGB PNGs on white.
+def render_emoji_folder(destination: Path, size: int = 64, mirrored: bool = True,
+                        subset: str = "all") -> int:
+    """Render the emoji glyphs of ``subset`` to ``destination`` as size×size RGB PNGs on white.
 
     With ``mirrored`` each glyph is also stored flipped left–right. Written to a temporary folder
     and renamed at the end, so an interrupted render leaves nothing half-done. Returns the count.
@@ -64,7 +99,7 @@ def render_emoji_folder(destination: Path, size: int = 64, mirrored: bool = True
     work = Path(tempfile.mkdtemp(prefix=destination.name + ".", dir=destination.parent))
     count = 0
     try:
-        for code in _emoji_codepoints(font_path):
+        for code in _emoji_codepoints(font_path, subset):
             canvas = Image.new("RGBA", (160, 160), (0, 0, 0, 0))
             ImageDraw.Draw(canvas).text((0, 0), chr(code), font=font, embedded_color=True)
             box = canvas.getbbox()
@@ -91,47 +126,75 @@ def render_emoji_folder(destination: Path, size: int = 64, mirrored: bool = True
 _WARNED: set[int] = set()
 
 
-def _cached_emoji(size: int) -> Path:
+def _cached_emoji(size: int, subset: str = "all") -> Path:
     from course_utils.config import data_dir
 
-    return data_dir() / f"emoji{size}" / "images"
+    _check_subset(subset)
+    name = f"emoji{size}" if subset == "all" else f"emoji{size}-{subset}-v{SUBSET_VERSION}"
+    return data_dir() / name / "images"
 
 
-def emoji_available(size: int = 64) -> bool:
+def emoji_available(size: int = 64, subset: str = "all") -> bool:
     """True when the emoji set is rendered in the cache already or the font is there to render it."""
-    folder = _cached_emoji(size)
+    folder = _cached_emoji(size, subset)
     return (folder.is_dir() and any(folder.iterdir())) or find_font() is not None
 
 
-def emoji_folder(size: int = 64) -> Path:
-    """Folder of rendered emoji PNGs in the data cache, rendered on first use.
+def emoji_folder(size: int = 64, subset: str = "all") -> Path:
+    """Folder of rendered emoji PNGs (of one :data:`SUBSETS` entry) in the data cache, rendered
+    on first use.
 
     Raises :class:`DataError` naming the fixes when the font is missing; :func:`colour_folder`
     falls back to a stand-in instead.
     """
-    folder = _cached_emoji(size)
+    folder = _cached_emoji(size, subset)
     if not folder.is_dir() or not any(folder.iterdir()):
-        count = render_emoji_folder(folder, size)
-        print(f"Rendered {count:,} emoji images into {folder}")
+        count = render_emoji_folder(folder, size, subset=subset)
+        what = "emoji" if subset == "all" else f"emoji ({subset})"
+        print(f"Rendered {count:,} {what} images into {folder}")
     return folder
 
 
-def colour_folder(size: int = 64) -> tuple[Path, str]:
+def colour_folder(size: int = 64, subset: str = "all") -> tuple[Path, str]:
     """The offline colour image folder and where it came from: the emoji, or the stand-in.
 
-    Without the font (and no rendered copy in the cache) it prints why and how to get the emoji,
-    then returns the folder of synthetic colour shapes, which needs neither font nor network.
+    ``subset``: ``"all"`` or ``"faces"`` (see :data:`SUBSETS`). Without the font (and no rendered
+    copy in the cache) it prints why and how to get the emoji, then returns the folder of
+    synthetic colour shapes, which needs neither font nor network, whatever the subset.
     """
     from course_utils.data import shapes
 
-    if emoji_available(size):
-        folder = emoji_folder(size)
+    if emoji_available(size, subset):
+        folder = emoji_folder(size, subset)
         font = find_font()
         origin = f"rendered from {font}" if font else "rendered from Noto Color Emoji"
-        return folder, f"{origin} (cached in {folder})"
+        part = "" if subset == "all" else f", subset {subset!r}"
+        return folder, f"{origin}{part} (cached in {folder})"
     if size not in _WARNED:  # once per session: the summary line names the source every time
         _WARNED.add(size)
         print(f"⚠ {FONT_MISSING}\n  Until then: {shapes.SOURCE} — not emoji, but colour "
               "images of the same size that train the same models.")
     folder = shapes.shapes_folder(size)
     return folder, f"offline stand-in: {shapes.SOURCE} (no emoji font; cached in {folder})"
+
+
+def load_subset(subset: str = "faces", size: int = 64, test_fraction: float = 0.15,
+                verbose: bool = True):
+    """One :data:`SUBSETS` entry of the emoji as an ImageData, split by glyph into train and test.
+
+    A glyph and its mirror image always land in the same split, so a test image's twin is never
+    among the training images. Named ``emoji`` (``"all"``) or ``emoji-<subset>``; without the font
+    it returns the synthetic shapes stand-in, named ``shapes (stand-in for emoji)``, and says so.
+    """
+    from course_utils.data.folder import load_folder
+
+    folder, source = colour_folder(size, subset)
+    data = load_folder(folder, (size, size), test_fraction=test_fraction, verbose=False)
+    if source.startswith("rendered"):
+        data.name = "emoji" if subset == "all" else f"emoji-{subset}"
+    else:
+        data.name = "shapes (stand-in for emoji)"
+    data.source = source
+    if verbose:
+        print(data.summary())
+    return data

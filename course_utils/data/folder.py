@@ -32,24 +32,27 @@ class FolderReport:
         return text
 
 
-def _readable(path: Path) -> bool:
-    from PIL import Image, UnidentifiedImageError
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError)  # PIL's UnidentifiedImageError is an OSError
+
+
+def _decode(path: Path, image_size: tuple[int, int] | None = None) -> np.ndarray | None:
+    """The image at ``path`` as RGB uint8 (resized to ``image_size`` if given), or ``None`` when
+    it cannot be read. Opens the file once."""
+    from PIL import Image
 
     try:
         with Image.open(path) as image:
-            image.load()
-        return True
-    except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
-        return False
+            rgb = image.convert("RGB")  # decodes the whole file: a truncated one fails here
+    except _DECODE_ERRORS:
+        return None
+    if image_size is not None:
+        rgb = rgb.resize(image_size[::-1], Image.Resampling.BILINEAR)
+    return np.asarray(rgb, dtype=np.uint8)
 
 
-def check_image_folder(folder: str | Path, verbose: bool = True) -> FolderReport:
-    """Find the images under ``folder`` (recursively) and check each opens.
-
-    Raises :class:`DataError` naming the folder when it is missing, not a folder, empty, has no
-    image with an accepted extension, or has no readable image. Unreadable files are skipped and
-    counted, never deleted.
-    """
+def _candidates(folder: str | Path) -> tuple[Path, list[Path]]:
+    """The folder and its files with an accepted extension, or a :class:`DataError` that names
+    the problem (missing, a file, empty, no accepted extension)."""
     folder = Path(folder).expanduser()
     accepted = ", ".join(IMAGE_EXTENSIONS)
     if not folder.exists():
@@ -64,36 +67,83 @@ def check_image_folder(folder: str | Path, verbose: bool = True) -> FolderReport
     if not candidates:
         raise DataError(f"Image folder {folder} has {len(files)} file(s) but none with an accepted "
                         f"extension ({accepted}). Fix: convert or add images in one of these formats.")
-    good, unreadable = [], []
+    return folder, candidates
+
+
+def _read_folder(folder: str | Path, image_size: tuple[int, int] | None
+                 ) -> tuple[FolderReport, list[np.ndarray]]:
+    """Check and decode every candidate file once: the report and the decoded images."""
+    folder, candidates = _candidates(folder)
+    good, unreadable, images = [], [], []
     for path in candidates:
-        (good if _readable(path) else unreadable).append(path)
+        image = _decode(path, image_size)
+        if image is None:
+            unreadable.append(path)
+        else:
+            good.append(path)
+            images.append(image)
     if not good:
         raise DataError(f"None of the {len(candidates)} images in {folder} could be read "
                         "(all corrupt or truncated). Fix: replace them with valid image files.")
-    report = FolderReport(folder, good, unreadable)
+    return FolderReport(folder, good, unreadable), images
+
+
+def check_image_folder(folder: str | Path, verbose: bool = True) -> FolderReport:
+    """Find the images under ``folder`` (recursively) and check each opens.
+
+    Raises :class:`DataError` naming the folder when it is missing, not a folder, empty, has no
+    image with an accepted extension, or has no readable image. Unreadable files are skipped and
+    counted, never deleted. (:func:`load_folder` runs the same check while it reads the images.)
+    """
+    report, _ = _read_folder(folder, (1, 1))  # decoded once; the tiny resize keeps memory flat
     if verbose:
         print(report.describe())
     return report
 
 
+def twin_key(path: Path) -> tuple[str, str]:
+    """The group of an image file for splitting: ``NAME_m.png`` (a mirror image) belongs with
+    ``NAME.png``."""
+    return str(path.parent), path.stem.removesuffix("_m")
+
+
+def split_by_group(keys: list, test_fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the train and test items, with all items of one key in the same split.
+
+    Whole groups are drawn in a fixed random order until the test split holds at least
+    ``test_fraction`` of the items; both index arrays are shuffled (fixed seed).
+    """
+    rng = np.random.default_rng(seed)
+    groups: dict = {}
+    for index, key in enumerate(keys):
+        groups.setdefault(key, []).append(index)
+    order = [list(groups.values())[i] for i in rng.permutation(len(groups))]
+    wanted, test = int(len(keys) * test_fraction), []
+    for members in order:
+        if len(test) >= wanted:
+            break
+        test.extend(members)
+    chosen = set(test)
+    train = [index for index in range(len(keys)) if index not in chosen]
+    return rng.permutation(np.array(train, dtype=np.int64)), rng.permutation(np.array(test, dtype=np.int64))
+
+
 def load_folder(folder: str | Path, image_size: tuple[int, int] = (64, 64),
                 test_fraction: float = 0.1, verbose: bool = True) -> ImageData:
-    """Read every readable image of a folder as RGB, resized to ``image_size``, into an ImageData."""
-    from PIL import Image
+    """Read every readable image of a folder as RGB, resized to ``image_size``, into an ImageData.
 
-    report = check_image_folder(folder, verbose=False)
-    images = []
-    for path in report.good:
-        with Image.open(path) as image:
-            rgb = image.convert("RGB").resize(image_size[::-1], Image.Resampling.BILINEAR)
-            images.append(np.asarray(rgb, dtype=np.uint8))
-    # A fixed shuffle, so the held-out images are not just the first files in name order.
-    stacked = np.stack(images)[np.random.default_rng(0).permutation(len(images))]
-    n_test = int(len(stacked) * test_fraction)
+    Each file is opened and decoded once (checked while it is read). The held-out split takes
+    ``test_fraction`` of the images in a fixed random order, keeping a file ``NAME_m.png`` (a
+    mirror image, as the emoji set stores them) in the same split as ``NAME.png``: otherwise a test
+    image's mirror twin would be a training image.
+    """
+    report, images = _read_folder(folder, image_size)
+    stacked = np.stack(images)
+    train, test = split_by_group([twin_key(path) for path in report.good], test_fraction)
     labels = np.zeros(len(stacked), dtype=np.int64)
     data = ImageData(
-        name=Path(folder).name, x_train=stacked[n_test:], y_train=labels[n_test:],
-        x_test=stacked[:n_test], y_test=labels[:n_test],
+        name=Path(folder).name, x_train=stacked[train], y_train=labels[train],
+        x_test=stacked[test], y_test=labels[test],
         source=f"image folder {report.folder}" + (
             f" ({len(report.unreadable)} unreadable file(s) skipped)" if report.unreadable else ""),
     )
