@@ -383,6 +383,14 @@ def budget_near(folder: Path, images: float, name: str = "fd",
             "seconds": float("nan") if seconds is None else seconds, name: value}
 
 
+def recorded_budget(folder: Path) -> dict:
+    """What another notebook's finished run was given, from its ``metrics.json``: real images
+    seen, updates and seconds of training (``nan`` for what it did not record), and its mode."""
+    saved = json.loads((Path(folder) / "metrics.json").read_text())
+    return {"images": saved.get("images_seen", float("nan")), "updates": saved.get("updates", float("nan")),
+            "seconds": saved.get("train_seconds", float("nan")), "mode": saved.get("mode", "?")}
+
+
 def budget_table(rows: dict[str, dict], name: str = "fd") -> str:
     """Rows of budgets and one metric as aligned text: images, updates, training seconds, value."""
     lines = [f"{'':34s}{'images':>11s}{'updates':>9s}{'seconds':>9s}{name.upper():>8s}"]

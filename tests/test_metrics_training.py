@@ -319,6 +319,9 @@ def test_budget_near_adds_what_the_other_run_had_spent_by_then(isolated):
     table = training.budget_table({"DCGAN after epoch 2": row,
                                    "VAE": {"images": 1800, "updates": 14, "seconds": 3.5, "fd": 41.5}})
     assert "DCGAN after epoch 2" in table and "41.50" in table and "2,000" in table
+    final = training.recorded_budget(folder)
+    assert (final["images"], final["updates"], final["mode"]) == (4000, 40, "?")
+    assert np.isnan(final["seconds"])
     (folder / "metrics.json").write_text(json.dumps({"epochs": 4, "images_seen": 4000}))
     assert np.isnan(training.budget_near(folder, 1900)["updates"])  # not recorded by that run
 
