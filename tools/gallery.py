@@ -29,7 +29,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 GENERATIVE = ("04", "05", "06", "07", "08", "09", "10", "11")
-START, END = "<!-- gallery:start -->", "<!-- gallery:end -->"
 GRID_COUNT = 64
 
 
@@ -168,14 +167,16 @@ def markdown(entries: list[Entry], root: Path) -> str:
     return "\n".join(lines)
 
 
-def replace_block(text: str, block: str) -> str:
-    """``text`` with the part between the gallery markers replaced by ``block``."""
-    if START not in text or END not in text:
-        raise SystemExit(f"error: README.md has no {START} … {END} markers; add them where the "
-                         "gallery belongs")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{block}\n{END}{tail}"
+def replace_block(text: str, block: str, name: str = "gallery") -> str:
+    """``text`` with the part between the ``<!-- name:start -->`` / ``<!-- name:end -->`` markers
+    replaced by ``block``; the error names the missing markers."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    if start not in text or end not in text:
+        raise SystemExit(f"error: README.md has no {start} … {end} markers; add them where the "
+                         f"{name} belongs")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{block}\n{end}{tail}"
 
 
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:

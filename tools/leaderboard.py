@@ -25,8 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+from gallery import replace_block  # noqa: E402 (one way to rewrite a README block)
 
-START, END = "<!-- leaderboard:start -->", "<!-- leaderboard:end -->"
 #: The notebooks whose default data set is Fashion-MNIST, with the model each one trains.
 MODELS = {
     "04_dense_gan": "dense GAN",
@@ -140,16 +141,6 @@ def markdown(rows: list[Row], common: float | None) -> str:
     return "\n".join(lines)
 
 
-def replace_block(text: str, block: str) -> str:
-    """``text`` with the part between the leaderboard markers replaced by ``block``."""
-    if START not in text or END not in text:
-        raise SystemExit(f"error: README.md has no {START} … {END} markers; add them where the "
-                         "leaderboard belongs")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{block}\n{END}{tail}"
-
-
 def fashion_meter_fd() -> Callable:
     """FD on the full-mode Fashion-MNIST meter (the one the notebooks use in full mode)."""
     import os
@@ -175,7 +166,7 @@ def main(argv: list[str] | None = None, root: Path = ROOT, fd_of: Callable | Non
         print(f"{row.stem:<26} {row.problem or f'FD {row.fd:.2f}, {_number(row.images)} images'}")
     readme = root / "README.md"
     current = readme.read_text(encoding="utf-8")
-    updated = replace_block(current, markdown(rows, common))
+    updated = replace_block(current, markdown(rows, common), "leaderboard")
     if args.check:
         return 0 if updated == current else 1
     readme.write_text(updated, encoding="utf-8")
