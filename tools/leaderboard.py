@@ -16,7 +16,6 @@ full-mode results count; a notebook without one is listed as not yet run.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
-from gallery import replace_block  # noqa: E402 (one way to rewrite a README block)
+from gallery import read_json, replace_block  # noqa: E402 (shared with the gallery)
 
 #: The notebooks whose default data set is Fashion-MNIST, with the model each one trains.
 MODELS = {
@@ -54,21 +53,13 @@ class Row:
     problem: str | None = None
 
 
-def read_json(path: Path) -> dict:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def collect(root: Path, stem: str, fd_of: Callable) -> Row:
     """One notebook's full-mode budget (from its metrics.json) and the FD of its samples."""
     import numpy as np
 
     row = Row(stem, MODELS[stem])
     folder = root / "artefacts" / stem
-    metrics = read_json(folder / "metrics.json")
+    metrics = read_json(folder / "metrics.json") or {}
     samples = folder / "samples.npz"
     if not samples.is_file() or not metrics:
         row.problem = "not yet run in full mode"
