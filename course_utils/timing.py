@@ -1,10 +1,14 @@
 """Training time that survives resumed runs: per-epoch seconds written by ``fit_resumable``.
 
+Each row also keeps the machine's 1-minute load average at the end of the epoch, so a time
+measured while other jobs shared the cores can be told from one measured on a quiet machine.
 No TensorFlow import here, so tools can read the times without starting TensorFlow.
 """
 
 from __future__ import annotations
 
+import math
+import os
 from pathlib import Path
 
 EPOCH_SECONDS_FILE = "epoch_seconds.csv"
@@ -12,18 +16,46 @@ EPOCH_SECONDS_FILE = "epoch_seconds.csv"
 
 def training_seconds(folder: Path) -> float:
     """Total seconds of every epoch recorded under ``folder`` (any depth), across resumed runs."""
-    return sum(seconds for _, seconds in _epoch_rows(folder))
+    return sum(seconds for _, seconds, _ in _epoch_rows(folder))
 
 
-def _epoch_rows(folder: Path) -> list[tuple[int, float]]:
-    """(epoch, seconds) of every row of every timer file under ``folder``, in file order."""
+def machine_load() -> float:
+    """The 1-minute load average now (``nan`` where the system does not report one)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return math.nan
+
+
+def _epoch_rows(folder: Path) -> list[tuple[int, float, float]]:
+    """(epoch, seconds, load) of every row of every timer file under ``folder``, in file order.
+
+    Rows written before the load was recorded have ``nan`` as their load.
+    """
     rows = []
     for path in sorted(Path(folder).rglob(EPOCH_SECONDS_FILE)):
         for line in path.read_text().splitlines()[1:]:
             if line.strip():
-                epoch, seconds = line.split(",")[:2]
-                rows.append((int(epoch), float(seconds)))
+                fields = line.split(",")
+                load = float(fields[2]) if len(fields) > 2 and fields[2].strip() else math.nan
+                rows.append((int(fields[0]), float(fields[1]), load))
     return rows
+
+
+def mean_load(folder: Path, epochs: int | None = None) -> float:
+    """Mean load average at the end of the epochs recorded under ``folder`` (``nan`` if none).
+
+    With ``epochs``, only epochs 1 … ``epochs`` count (the last row of an epoch trained twice).
+    Compare it with ``os.cpu_count()``: above that, the seconds include waiting for other jobs.
+    """
+    rows = _epoch_rows(folder)
+    if epochs is not None:
+        last = {epoch: load for epoch, _, load in rows}
+        loads = [last[epoch] for epoch in range(1, epochs + 1) if epoch in last]
+    else:
+        loads = [load for _, _, load in rows]
+    loads = [load for load in loads if not math.isnan(load)]
+    return sum(loads) / len(loads) if loads else math.nan
 
 
 def seconds_of_epochs(folder: Path, epochs: int) -> float | None:
@@ -32,7 +64,8 @@ def seconds_of_epochs(folder: Path, epochs: int) -> float | None:
     Reads the per-epoch rows of ``fit_resumable``'s timer (an epoch trained twice, before and
     after an interruption, counts once: its last row). ``None`` when an epoch has no row.
     """
-    seconds = dict(_epoch_rows(folder))  # a later row of the same epoch replaces the earlier
+    # a later row of the same epoch replaces the earlier
+    seconds = {epoch: value for epoch, value, _ in _epoch_rows(folder)}
     if any(epoch not in seconds for epoch in range(1, epochs + 1)):
         return None
     return sum(seconds[epoch] for epoch in range(1, epochs + 1))

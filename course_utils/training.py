@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +21,7 @@ from course_utils.config import mode_name
 from course_utils.data.arrays import TANH_RANGE, ValueRange
 from course_utils.plotting import image_grid
 from course_utils.policy import DevicePolicy, detect_policy
-from course_utils.timing import EPOCH_SECONDS_FILE, training_seconds  # noqa: F401 (re-export)
+from course_utils.timing import EPOCH_SECONDS_FILE, machine_load, training_seconds  # noqa: F401 (re-export)
 
 try:
     import keras
@@ -183,7 +185,10 @@ class MetricMonitor(Callback):
 
 
 class EpochTimer(Callback):
-    """Append each epoch's wall-clock seconds to a CSV file (``epoch,seconds``).
+    """Append each epoch's wall-clock seconds and the machine's load to a CSV file.
+
+    Columns ``epoch,seconds,load``; the load is the 1-minute load average at the epoch's end,
+    which says whether other jobs shared the cores while the time was measured.
 
     The file survives an interrupted run, so the total training time of a run that was resumed
     several times is the sum of its rows (see :func:`training_seconds`).
@@ -202,8 +207,8 @@ class EpochTimer(Callback):
         new_file = not self.path.is_file()
         with self.path.open("a") as handle:
             if new_file:
-                handle.write("epoch,seconds\n")
-            handle.write(f"{epoch + 1},{seconds:.3f}\n")
+                handle.write("epoch,seconds,load\n")
+            handle.write(f"{epoch + 1},{seconds:.3f},{machine_load():.2f}\n")
 
 
 def run_folder(folder: Path) -> Path:
@@ -366,37 +371,56 @@ def budget_near(folder: Path, images: float, name: str = "fd",
     """Another notebook's monitored metric after about ``images`` real images, with its budget.
 
     Like :func:`monitored_near`, plus what that run had spent by then, so a comparison can print
-    the budgets beside the numbers: ``{"epoch", "images", "updates", "seconds", name}``. Updates
-    come from the run's ``metrics.json`` (``updates`` over ``epochs``), seconds from its per-epoch
-    timer; either is ``nan`` when the run did not record it. ``None`` without a monitored curve.
+    the budgets beside the numbers: ``{"epoch", "images", "updates", "seconds", "load", name}``.
+    Updates come from the run's ``metrics.json`` (``updates`` over ``epochs``), seconds and the
+    machine's mean load average from its per-epoch timer; each is ``nan`` when the run did not
+    record it. ``None`` without a monitored curve.
     """
-    from course_utils.timing import seconds_of_epochs
+    from course_utils.timing import mean_load, seconds_of_epochs
 
     near = monitored_near(folder, name, images, run)
     if near is None:
         return None
     epoch, seen, value = near
     saved = json.loads((Path(folder) / "metrics.json").read_text())
-    seconds = seconds_of_epochs(Path(folder) / run / mode_name(), epoch)
+    timer_folder = Path(folder) / run / mode_name()
+    seconds = seconds_of_epochs(timer_folder, epoch)
     return {"epoch": epoch, "images": seen,
             "updates": saved.get("updates", float("nan")) / saved["epochs"] * epoch,
-            "seconds": float("nan") if seconds is None else seconds, name: value}
+            "seconds": float("nan") if seconds is None else seconds,
+            "load": mean_load(timer_folder, epoch), name: value}
 
 
 def recorded_budget(folder: Path) -> dict:
     """What another notebook's finished run was given, from its ``metrics.json``: real images
-    seen, updates and seconds of training (``nan`` for what it did not record), and its mode."""
+    seen, updates and seconds of training (``nan`` for what it did not record), its mode, and the
+    machine's mean load average while it trained (from its timers; ``nan`` if not recorded)."""
+    from course_utils.timing import mean_load
+
     saved = json.loads((Path(folder) / "metrics.json").read_text())
     return {"images": saved.get("images_seen", float("nan")), "updates": saved.get("updates", float("nan")),
-            "seconds": saved.get("train_seconds", float("nan")), "mode": saved.get("mode", "?")}
+            "seconds": saved.get("train_seconds", float("nan")), "mode": saved.get("mode", "?"),
+            "load": mean_load(Path(folder))}
 
 
 def budget_table(rows: dict[str, dict], name: str = "fd") -> str:
-    """Rows of budgets and one metric as aligned text: images, updates, training seconds, value."""
-    lines = [f"{'':34s}{'images':>11s}{'updates':>9s}{'seconds':>9s}{name.upper():>8s}"]
-    for label, row in rows.items():
-        lines.append(f"{label:34s}{row['images']:>11,.0f}{row['updates']:>9,.0f}"
-                     f"{row['seconds']:>9,.0f}{row[name]:>8.2f}")
+    """Rows of budgets and one metric as aligned text: images, updates, training seconds, value.
+
+    When a row knows the machine's mean load average while it trained (``load``), a load column
+    and a note on reading it follow: seconds measured on a busy machine are not the model's cost.
+    """
+    loads = [row.get("load", math.nan) for row in rows.values()]
+    with_load = any(not math.isnan(load) for load in loads)
+    header = f"{'':34s}{'images':>11s}{'updates':>9s}{'seconds':>9s}{name.upper():>8s}"
+    lines = [header + (f"{'load':>7s}" if with_load else "")]
+    for (label, row), load in zip(rows.items(), loads):
+        line = (f"{label:34s}{row['images']:>11,.0f}{row['updates']:>9,.0f}"
+                f"{row['seconds']:>9,.0f}{row[name]:>8.2f}")
+        lines.append(line + (f"{load:>7.1f}" if with_load else ""))
+    if with_load:
+        lines.append(f"load: mean 1-minute load average of the machine while that run trained (this "
+                     f"machine has {os.cpu_count()} cores); well above the trainer's core count, the "
+                     f"seconds include time spent waiting for other jobs.")
     return "\n".join(lines)
 
 

@@ -94,3 +94,11 @@ def test_a_rerun_that_reloads_finished_training_reports_seconds_not_zero_minutes
            "started": "2026-11-23", "machine": {"cpu": "Test CPU", "cores": 2}}
     text = gallery.describe_run(run)
     assert text.startswith("16 s on Test CPU") and "28 min of training" in text
+
+
+def test_a_run_trained_on_a_busy_machine_says_so():
+    run = {"seconds": 600, "training_seconds": 500, "training_load": 4.2, "status": "ok",
+           "started": "2026-11-23", "machine": {"cpu": "Test CPU", "cores": 2}}
+    assert "shared machine while training (mean load 4.2)" in gallery.describe_run(run)
+    run["training_load"] = 2.1  # the training itself keeps two cores busy
+    assert "shared machine" not in gallery.describe_run(run)

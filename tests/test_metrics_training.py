@@ -312,16 +312,18 @@ def test_budget_near_adds_what_the_other_run_had_spent_by_then(isolated):
     run = folder / "checkpoints" / "fast"
     run.mkdir(parents=True)
     (run / "history.csv").write_text("epoch,fd\n0,nan\n1,30.0\n2,nan\n3,20.0\n")
-    (run / "epoch_seconds.csv").write_text("epoch,seconds\n1,5.0\n2,6.0\n3,7.0\n4,8.0\n")
+    (run / "epoch_seconds.csv").write_text("epoch,seconds,load\n1,5.0,2.0\n2,6.0,4.0\n3,7.0,1.0\n4,8.0,1.0\n")
     (folder / "metrics.json").write_text(json.dumps({"epochs": 4, "images_seen": 4000, "updates": 40}))
     row = training.budget_near(folder, 1900)
-    assert row == {"epoch": 2, "images": 2000.0, "updates": 20.0, "seconds": 11.0, "fd": 30.0}
+    assert row == {"epoch": 2, "images": 2000.0, "updates": 20.0, "seconds": 11.0, "load": 3.0, "fd": 30.0}
     table = training.budget_table({"DCGAN after epoch 2": row,
                                    "VAE": {"images": 1800, "updates": 14, "seconds": 3.5, "fd": 41.5}})
     assert "DCGAN after epoch 2" in table and "41.50" in table and "2,000" in table
+    assert "load" in table.splitlines()[0] and table.splitlines()[1].endswith("3.0")
+    assert table.splitlines()[2].endswith("nan") and "waiting for other jobs" in table
     final = training.recorded_budget(folder)
     assert (final["images"], final["updates"], final["mode"]) == (4000, 40, "?")
-    assert np.isnan(final["seconds"])
+    assert np.isnan(final["seconds"]) and final["load"] == 2.0
     (folder / "metrics.json").write_text(json.dumps({"epochs": 4, "images_seen": 4000}))
     assert np.isnan(training.budget_near(folder, 1900)["updates"])  # not recorded by that run
 
@@ -396,3 +398,25 @@ def test_seconds_of_epochs_counts_each_epoch_once_and_needs_them_all(tmp_path):
     assert seconds_of_epochs(tmp_path, 2) == 21.0   # epoch 2 retrained after a resume: last row
     assert seconds_of_epochs(tmp_path, 3) == 30.0
     assert seconds_of_epochs(tmp_path, 4) is None
+
+
+def test_mean_load_reads_the_load_column_and_skips_rows_without_one(tmp_path):
+    from course_utils.timing import mean_load, training_seconds
+
+    assert np.isnan(mean_load(tmp_path))  # no timer at all
+    # an old two-column file resumed by the new timer: the header stays, rows gain a load
+    (tmp_path / "epoch_seconds.csv").write_text("epoch,seconds\n1,10.0\n2,12.0,3.5\n2,11.0,1.5\n3,9.0,2.5\n")
+    assert mean_load(tmp_path) == pytest.approx((3.5 + 1.5 + 2.5) / 3)
+    assert mean_load(tmp_path, epochs=2) == 1.5   # epoch 1 has none; epoch 2's last row counts
+    assert np.isnan(mean_load(tmp_path, epochs=1))
+    assert training_seconds(tmp_path) == 42.0
+
+
+def test_epoch_timer_writes_seconds_and_the_load_average(tmp_path):
+    timer = training.EpochTimer(tmp_path / "epoch_seconds.csv")
+    for epoch in range(2):
+        timer.on_epoch_begin(epoch)
+        timer.on_epoch_end(epoch)
+    lines = (tmp_path / "epoch_seconds.csv").read_text().splitlines()
+    assert lines[0] == "epoch,seconds,load" and [line.split(",")[0] for line in lines[1:]] == ["1", "2"]
+    assert all(float(line.split(",")[2]) >= 0 for line in lines[1:])

@@ -141,6 +141,9 @@ def describe_run(run: dict | None) -> str:
     training = float(run.get("training_seconds") or 0)
     resumed = (f"; {training / 60:.0f} min of training, counting earlier parts of the run"
                if training > seconds else "")
+    load = run.get("training_load")
+    if load is not None and machine.get("cores") and load > float(machine["cores"]) + 0.5:
+        resumed += f"; shared machine while training (mean load {load:.1f}), so slower than alone"
     wall = f"{seconds:.0f} s" if seconds < 60 else f"{seconds / 60:.0f} min"
     return (f"{wall}{cpu_text} on {where} "
             f"({run.get('started', '?')[:10]}, {run.get('status')}){resumed}")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import subprocess
@@ -35,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a clone without installing the package
-from course_utils.timing import training_seconds  # noqa: E402 (no TensorFlow import)
+from course_utils.timing import mean_load, training_seconds  # noqa: E402 (no TensorFlow import)
 
 NOTEBOOKS = ROOT / "notebooks"
 RUNS = ROOT / "runs"
@@ -161,6 +162,11 @@ def describe_artefacts(stem: str, since: float, fast: bool) -> list[str]:
     return lines
 
 
+def rounded_or_none(value: float) -> float | None:
+    """``value`` to two decimals, or ``None`` for nan (JSON has no nan)."""
+    return None if math.isnan(value) else round(value, 2)
+
+
 def children_cpu_seconds() -> float:
     """User + system CPU seconds of finished child processes (the kernel, after it exits)."""
     import resource
@@ -245,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_seconds": round(cpu_seconds, 1),
         # Summed over every epoch of fit_resumable, including earlier runs this one resumed.
         "training_seconds": round(training_seconds(artefact_folder(stem, args.fast)), 1),
+        # The machine's mean 1-minute load average at the end of those epochs (None: not recorded).
+        "training_load": rounded_or_none(mean_load(artefact_folder(stem, args.fast))),
         "status": status,
         "error": error,
         "machine": machine_description(),
