@@ -104,6 +104,11 @@ class Result:
     spread: float = 0.0  # (best - worst) / best over the rounds
     round_rates: list[float] = field(default_factory=list)  # images/s of each round, in order
 
+    @property
+    def median_images_per_s(self) -> float:
+        """The median round: less sensitive to one lucky or disturbed round than the best."""
+        return float(np.median(self.round_rates)) if self.round_rates else self.images_per_s
+
 
 # ---------- models ----------
 
@@ -485,6 +490,69 @@ def bench_dcgan(seconds: float = 6.0, batch: int = DCGAN_BATCH, rounds: int = 3,
         _Case(f"fit (course, spe={spe})", fit_run, spe),
     ]
     return measure("dcgan", batch, cases, seconds, rounds, lambda multiple: max(2, multiple), verbose)
+
+
+def _model_step_case(model, dataset, mode: str):
+    """Run ``model.train_step`` per batch from Python: eagerly, as a graph, or as an XLA graph."""
+    import tensorflow as tf
+
+    if mode == "eager":
+        step = model.train_step
+    else:
+        step = tf.function(model.train_step, jit_compile=(mode == "xla"))
+    iterator = iter(dataset)
+
+    def run(steps):
+        for _ in range(steps):
+            logs = step(next(iterator))
+        float(next(iter(logs.values())))  # wait for the last step
+
+    return run
+
+
+def compare_loops(make_model: Callable, dataset, batch: int, gan: str, spe: int | None = None,
+                  seconds: float = 6.0, rounds: int = 5, verbose: bool = False) -> list[Result]:
+    """Time one model's ``train_step`` five ways, each on a fresh ``make_model()``.
+
+    - ``eager``: the step called per batch from Python, every operation dispatched one by one;
+    - ``tf.function``: the same step traced once into a graph, one graph call per batch;
+    - ``tf.function + XLA``: the same graph compiled by XLA (``jit_compile=True``);
+    - ``fit, spe=1``: Keras ``fit`` with :func:`training.compile_options` but one step per call;
+    - ``fit, spe=N``: the same with ``N`` steps inside one graph call (``N`` = ``spe``, by default
+      the course's ``steps_per_execution``).
+
+    So XLA and ``steps_per_execution`` are measured separately. ``dataset`` yields batches of
+    ``batch`` images forever. The cases run in ``rounds`` interleaved rounds of similar length
+    (whole blocks of ``N`` steps at least); read each case's median round
+    (:attr:`Result.median_images_per_s`) and see :func:`loop_table`.
+    """
+    from course_utils import training
+
+    options = training.compile_options()
+    spe = spe or options["steps_per_execution"]
+    cases = [_Case(name, _model_step_case(make_model(), dataset, mode))
+             for name, mode in (("eager", "eager"), ("tf.function", "graph"), ("tf.function + XLA", "xla"))]
+    for steps in (1, spe):
+        model = make_model()
+        model.compile(**{**options, "steps_per_execution": steps})
+        cases.append(_Case(f"fit, spe={steps}",
+                           lambda n, model=model: timed_fit(model, dataset, n, shuffle=False), steps))
+    return measure(gan, batch, cases, seconds, rounds, lambda multiple: max(2, multiple), verbose)
+
+
+def loop_table(results: list[Result]) -> str:
+    """Median images/s of each case, the range of its rounds, and its speed-up over eager."""
+    lines = [f"{'model':<10} {'case':<20} {'median img/s':>13} {'rounds: min – max':>22} "
+             f"{'steps timed':>12} {'× eager':>8}"]
+    eager: dict[str, float] = {}
+    for r in results:
+        median = r.median_images_per_s
+        if r.case == "eager":
+            eager[r.gan] = median
+        ratio = median / eager[r.gan] if r.gan in eager else float("nan")
+        spread = f"{min(r.round_rates):,.0f} – {max(r.round_rates):,.0f}" if r.round_rates else "–"
+        lines.append(f"{r.gan:<10} {r.case:<20} {median:>13,.0f} {spread:>22} {r.steps:>12,} {ratio:>7.1f}x")
+    return "\n".join(lines)
 
 
 def table(results: list[Result]) -> str:

@@ -138,3 +138,30 @@ def test_paired_ratios_divide_round_by_round_and_feed_the_median():
     assert found["dcgan: fit / tf.function per batch, median of rounds"] == 1.0
     assert found["dcgan: fit / train_on_batch, median of rounds"] == 2.0
     assert found["dcgan: fit / tf.function per batch"] == 12.0 / 11.0
+
+
+def test_compare_loops_times_xla_and_steps_per_execution_separately():
+    import numpy as np
+
+    pixels, dataset = bench._data(bench.DENSE_BATCH, (bench.DENSE_PIXELS,), batches=8)
+
+    def make_model():
+        generator, discriminator = bench.dense_models()
+        return bench.gan_model_class()(generator, discriminator, bench.DENSE_LATENT, "uniform")
+
+    results = bench.compare_loops(make_model, dataset, bench.DENSE_BATCH, "dense", spe=4,
+                                  seconds=0.6, rounds=3)
+    assert [r.case for r in results] == ["eager", "tf.function", "tf.function + XLA",
+                                         "fit, spe=1", "fit, spe=4"]
+    assert all(len(r.round_rates) == 3 and r.median_images_per_s > 0 for r in results)
+    assert results[-1].steps % 4 == 0  # whole blocks of steps_per_execution
+    table = bench.loop_table(results).splitlines()
+    assert len(table) == 6 and table[1].endswith("1.0x")  # eager over eager
+    medians = [r.median_images_per_s for r in results]
+    assert medians[0] == float(np.median(results[0].round_rates))
+
+
+def test_the_median_round_ignores_one_disturbed_round():
+    result = bench.Result("toy", "case", images_per_s=100.0, steps=3, seconds=1.0,
+                          round_rates=[100.0, 95.0, 10.0])
+    assert result.median_images_per_s == 95.0

@@ -179,3 +179,14 @@ def test_the_meter_runs_its_network_once_per_image_set_and_never_mixes_sets(mete
     changed[0, 0, 0, 0] += 0.5
     meter.features(changed)
     assert len(calls) == 2  # one changed pixel is another image set
+
+
+@pytest.mark.parametrize("images, pixels", [(500, 60), (40, 300)])
+def test_principal_axes_agree_with_a_thin_svd_whichever_side_is_smaller(images, pixels):
+    rng = np.random.default_rng(5)
+    data = rng.normal(size=(images, pixels)) * np.linspace(3.0, 0.1, pixels)
+    centred = data - data.mean(axis=0)
+    _, singular, vt = np.linalg.svd(centred, full_matrices=False)
+    axes, scales = baselines._principal_axes(centred, 10)
+    np.testing.assert_allclose(scales, singular[:10] / np.sqrt(images - 1), rtol=1e-8)
+    np.testing.assert_allclose(np.abs(np.sum(axes * vt[:10], axis=1)), 1.0, atol=1e-8)  # same lines
