@@ -308,25 +308,26 @@ class _Case:
     step_seconds: float = 0.0  # estimated by the calibration
 
 
-def equal_rounds(cases: list[_Case], per_round: float) -> None:
+def equal_rounds(cases: list[_Case], per_round: float, min_steps: int = 1) -> None:
     """Give every case a round of about the same duration: the longest whole block, at least.
 
     A case that must run whole blocks (``fit`` with ``steps_per_execution`` 32 of a DCGAN step
     takes ~20 s) would otherwise be timed over rounds many times longer than the others, and the
     best of several short rounds on a shared machine is an optimistic estimate that a long round
-    never gets. Cases without a measured step time keep their chunk.
+    never gets. ``min_steps``: no case runs fewer steps per round (the slowest case then sets the
+    round's length for all). Cases without a measured step time keep their chunk.
     """
     timed = [case for case in cases if case.step_seconds > 0]
     if not timed:
         return
-    target = max(per_round, *(case.multiple * case.step_seconds for case in timed))
+    target = max(per_round, *(max(case.multiple, min_steps) * case.step_seconds for case in timed))
     for case in timed:
         steps = int(round(target / case.step_seconds / case.multiple)) * case.multiple
-        case.chunk = max(case.multiple, steps)
+        case.chunk = max(case.multiple, min_steps, steps)
 
 
 def measure(gan: str, batch: int, cases: list[_Case], seconds: float, rounds: int,
-            warmup: Callable[[int], int], verbose: bool) -> list[Result]:
+            warmup: Callable[[int], int], verbose: bool, min_steps: int = 1) -> list[Result]:
     """Time every case in ``rounds`` interleaved rounds; report each case's best round.
 
     Interleaving spreads slow phases of the machine over all cases alike, and the best round
@@ -339,7 +340,7 @@ def measure(gan: str, batch: int, cases: list[_Case], seconds: float, rounds: in
         if timing:
             steps, elapsed = timing[-1]
             case.step_seconds = elapsed / steps
-    equal_rounds(cases, per_round)
+    equal_rounds(cases, per_round, min_steps)
     for _ in range(rounds):
         for case in cases:
             elapsed = _timed(case.run, case.chunk)
@@ -511,7 +512,8 @@ def _model_step_case(model, dataset, mode: str):
 
 
 def compare_loops(make_model: Callable, dataset, batch: int, gan: str, spe: int | None = None,
-                  seconds: float = 6.0, rounds: int = 5, verbose: bool = False) -> list[Result]:
+                  seconds: float = 6.0, rounds: int = 5, min_steps: int = 8,
+                  verbose: bool = False) -> list[Result]:
     """Time one model's ``train_step`` five ways, each on a fresh ``make_model()``.
 
     - ``eager``: the step called per batch from Python, every operation dispatched one by one;
@@ -523,7 +525,8 @@ def compare_loops(make_model: Callable, dataset, batch: int, gan: str, spe: int 
 
     So XLA and ``steps_per_execution`` are measured separately. ``dataset`` yields batches of
     ``batch`` images forever. The cases run in ``rounds`` interleaved rounds of similar length
-    (whole blocks of ``N`` steps at least); read each case's median round
+    (whole blocks of ``N`` steps, and ``min_steps`` steps of the slowest case, at least); read
+    each case's median round
     (:attr:`Result.median_images_per_s`) and see :func:`loop_table`.
     """
     from course_utils import training
@@ -537,7 +540,8 @@ def compare_loops(make_model: Callable, dataset, batch: int, gan: str, spe: int 
         model.compile(**{**options, "steps_per_execution": steps})
         cases.append(_Case(f"fit, spe={steps}",
                            lambda n, model=model: timed_fit(model, dataset, n, shuffle=False), steps))
-    return measure(gan, batch, cases, seconds, rounds, lambda multiple: max(2, multiple), verbose)
+    return measure(gan, batch, cases, seconds, rounds, lambda multiple: max(2, multiple), verbose,
+                   min_steps=min_steps)
 
 
 def loop_table(results: list[Result]) -> str:

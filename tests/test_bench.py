@@ -88,6 +88,10 @@ def test_equal_rounds_gives_every_case_the_longest_block():
     assert untimed.chunk == 7  # nothing to go by: unchanged
     bench.equal_rounds([blocky, single], per_round=48.0)
     assert (blocky.chunk, single.chunk) == (96, 120)  # whole blocks, ~48 s each
+    slow = bench._Case("eager", _sleeper(0.0), chunk=1, step_seconds=2.0)
+    fast = bench._Case("graph", _sleeper(0.0), chunk=1, step_seconds=0.1)
+    bench.equal_rounds([slow, fast], per_round=1.0, min_steps=10)
+    assert (slow.chunk, fast.chunk) == (10, 200)  # 10 slow steps set a 20 s round for both
 
 
 def test_measure_times_cases_over_rounds_of_similar_length():
@@ -150,11 +154,12 @@ def test_compare_loops_times_xla_and_steps_per_execution_separately():
         return bench.gan_model_class()(generator, discriminator, bench.DENSE_LATENT, "uniform")
 
     results = bench.compare_loops(make_model, dataset, bench.DENSE_BATCH, "dense", spe=4,
-                                  seconds=0.6, rounds=3)
+                                  seconds=0.6, rounds=3, min_steps=5)
     assert [r.case for r in results] == ["eager", "tf.function", "tf.function + XLA",
                                          "fit, spe=1", "fit, spe=4"]
     assert all(len(r.round_rates) == 3 and r.median_images_per_s > 0 for r in results)
     assert results[-1].steps % 4 == 0  # whole blocks of steps_per_execution
+    assert all(r.steps >= 3 * 5 for r in results)  # at least min_steps in every round
     table = bench.loop_table(results).splitlines()
     assert len(table) == 6 and table[1].endswith("1.0x")  # eager over eager
     medians = [r.median_images_per_s for r in results]
