@@ -314,13 +314,14 @@ def equal_rounds(cases: list[_Case], per_round: float, min_steps: int = 1) -> No
     A case that must run whole blocks (``fit`` with ``steps_per_execution`` 32 of a DCGAN step
     takes ~20 s) would otherwise be timed over rounds many times longer than the others, and the
     best of several short rounds on a shared machine is an optimistic estimate that a long round
-    never gets. ``min_steps``: no case runs fewer steps per round (the slowest case then sets the
-    round's length for all). Cases without a measured step time keep their chunk.
+    never gets. ``min_steps``: no case runs fewer steps per round, which lengthens the rounds of a
+    slow case (an eager loop) without lengthening everyone else's. Cases without a measured step
+    time keep their chunk.
     """
     timed = [case for case in cases if case.step_seconds > 0]
     if not timed:
         return
-    target = max(per_round, *(max(case.multiple, min_steps) * case.step_seconds for case in timed))
+    target = max(per_round, *(case.multiple * case.step_seconds for case in timed))
     for case in timed:
         steps = int(round(target / case.step_seconds / case.multiple)) * case.multiple
         case.chunk = max(case.multiple, min_steps, steps)

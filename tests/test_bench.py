@@ -91,7 +91,7 @@ def test_equal_rounds_gives_every_case_the_longest_block():
     slow = bench._Case("eager", _sleeper(0.0), chunk=1, step_seconds=2.0)
     fast = bench._Case("graph", _sleeper(0.0), chunk=1, step_seconds=0.1)
     bench.equal_rounds([slow, fast], per_round=1.0, min_steps=10)
-    assert (slow.chunk, fast.chunk) == (10, 200)  # 10 slow steps set a 20 s round for both
+    assert (slow.chunk, fast.chunk) == (10, 20)  # 10 slow steps; the fast case keeps a 2 s round
 
 
 def test_measure_times_cases_over_rounds_of_similar_length():
