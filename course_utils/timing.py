@@ -42,18 +42,22 @@ def _epoch_rows(folder: Path) -> list[tuple[int, float, float]]:
     return rows
 
 
+def _last_row_of_each_epoch(folder: Path) -> dict[int, tuple[float, float]]:
+    """{epoch: (seconds, load)}; an epoch trained twice (before and after a resume) keeps its last row."""
+    return {epoch: (seconds, load) for epoch, seconds, load in _epoch_rows(folder)}
+
+
 def mean_load(folder: Path, epochs: int | None = None) -> float:
     """Mean load average at the end of the epochs recorded under ``folder`` (``nan`` if none).
 
     With ``epochs``, only epochs 1 … ``epochs`` count (the last row of an epoch trained twice).
     Compare it with ``os.cpu_count()``: above that, the seconds include waiting for other jobs.
     """
-    rows = _epoch_rows(folder)
     if epochs is not None:
-        last = {epoch: load for epoch, _, load in rows}
-        loads = [last[epoch] for epoch in range(1, epochs + 1) if epoch in last]
+        last = _last_row_of_each_epoch(folder)
+        loads = [last[epoch][1] for epoch in range(1, epochs + 1) if epoch in last]
     else:
-        loads = [load for _, _, load in rows]
+        loads = [load for _, _, load in _epoch_rows(folder)]
     loads = [load for load in loads if not math.isnan(load)]
     return sum(loads) / len(loads) if loads else math.nan
 
@@ -64,8 +68,7 @@ def seconds_of_epochs(folder: Path, epochs: int) -> float | None:
     Reads the per-epoch rows of ``fit_resumable``'s timer (an epoch trained twice, before and
     after an interruption, counts once: its last row). ``None`` when an epoch has no row.
     """
-    # a later row of the same epoch replaces the earlier
-    seconds = {epoch: value for epoch, value, _ in _epoch_rows(folder)}
-    if any(epoch not in seconds for epoch in range(1, epochs + 1)):
+    last = _last_row_of_each_epoch(folder)
+    if any(epoch not in last for epoch in range(1, epochs + 1)):
         return None
-    return sum(seconds[epoch] for epoch in range(1, epochs + 1))
+    return sum(last[epoch][0] for epoch in range(1, epochs + 1))
