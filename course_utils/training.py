@@ -184,6 +184,43 @@ class MetricMonitor(Callback):
             logs[self.name] = value
 
 
+class SnapshotAtUpdate(Callback):
+    """Save the weights of ``select(model)`` once, right after the optimizer's ``updates``-th step.
+
+    A comparison at equal budget can then reuse the first ``updates`` steps of a longer run
+    instead of training a second model for them. ``select`` picks the part to save (default: the
+    whole model); ``counter`` reads the update count (default: ``model.optimizer.iterations``).
+    Keras calls batch callbacks once per block of ``steps_per_execution`` steps, so ``updates``
+    must be a multiple of it; a run that starts past ``updates`` (resumed later) saves nothing.
+    """
+
+    def __init__(self, updates: int, path: Path, select: Callable | None = None,
+                 counter: Callable | None = None):
+        super().__init__()
+        self.updates, self.path = int(updates), Path(path)
+        self.select = select or (lambda model: model)
+        self.counter = counter or (lambda model: model.optimizer.iterations)
+        self.waiting = False
+
+    def on_train_begin(self, logs=None):
+        self.waiting = int(self.counter(self.model)) < self.updates
+
+    def on_train_batch_end(self, batch, logs=None):
+        if not self.waiting:
+            return
+        made = int(self.counter(self.model))
+        if made < self.updates:
+            return
+        self.waiting = False
+        if made != self.updates:
+            raise ValueError(
+                f"SnapshotAtUpdate: the first update count seen at or past {self.updates} was "
+                f"{made}. Keras runs steps_per_execution steps between two callbacks; choose "
+                "`updates` as a multiple of it (compile_options()['steps_per_execution']).")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.select(self.model).save_weights(self.path)
+
+
 class EpochTimer(Callback):
     """Append each epoch's wall-clock seconds and the machine's load to a CSV file.
 

@@ -420,3 +420,52 @@ def test_epoch_timer_writes_seconds_and_the_load_average(tmp_path):
     lines = (tmp_path / "epoch_seconds.csv").read_text().splitlines()
     assert lines[0] == "epoch,seconds,load" and [line.split(",")[0] for line in lines[1:]] == ["1", "2"]
     assert all(float(line.split(",")[2]) >= 0 for line in lines[1:])
+
+
+class WeightsAtUpdate(keras.callbacks.Callback):
+    """Keeps the generator's weights as they were after a given update (the reference)."""
+
+    def __init__(self, updates):
+        super().__init__()
+        self.updates, self.weights = updates, None
+
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.g_opt.iterations) == self.updates:
+            self.weights = self.model.generator.get_weights()
+
+
+@pytest.mark.parametrize("steps_per_execution", [1, 2])
+def test_snapshot_at_update_saves_the_weights_of_that_update(isolated, steps_per_execution):
+    model = TinyModel()
+    model.compile(steps_per_execution=steps_per_execution)
+    path = isolated / "snap" / "generator.weights.h5"
+    snapshot = training.SnapshotAtUpdate(6, path, select=lambda m: m.generator,
+                                         counter=lambda m: m.g_opt.iterations)
+    reference = WeightsAtUpdate(6)
+    model.fit(tiny_dataset(), epochs=3, callbacks=[snapshot, reference], verbose=0, shuffle=False)
+    assert int(model.g_opt.iterations) == 12
+    saved = keras.models.clone_model(model.generator)
+    saved.load_weights(path)
+    for got, want, final in zip(saved.get_weights(), reference.weights, model.generator.get_weights()):
+        np.testing.assert_array_equal(got, want)
+        assert not np.array_equal(got, final)   # a later state would not pass
+
+
+def test_snapshot_at_update_names_steps_per_execution_when_it_skips_the_update(isolated):
+    model = TinyModel()
+    model.compile(steps_per_execution=4)
+    snapshot = training.SnapshotAtUpdate(6, isolated / "g.weights.h5", select=lambda m: m.generator,
+                                         counter=lambda m: m.g_opt.iterations)
+    with pytest.raises(ValueError, match="steps_per_execution"):
+        model.fit(tiny_dataset(), epochs=3, callbacks=[snapshot], verbose=0, shuffle=False)
+    assert not (isolated / "g.weights.h5").exists()
+
+
+def test_snapshot_at_update_saves_nothing_in_a_run_that_starts_past_it(isolated):
+    model = TinyModel()
+    model.compile()
+    model.fit(tiny_dataset(), epochs=2, verbose=0, shuffle=False)     # 8 updates made
+    snapshot = training.SnapshotAtUpdate(6, isolated / "g.weights.h5", select=lambda m: m.generator,
+                                         counter=lambda m: m.g_opt.iterations)
+    model.fit(tiny_dataset(), epochs=1, callbacks=[snapshot], verbose=0, shuffle=False)
+    assert not (isolated / "g.weights.h5").exists()
