@@ -37,7 +37,7 @@ LESSONS = (
            "≈ 17 min measured on a busy machine (5 min of it training)", "≈ 95 s (before its speed "
            "comparison grew; not re-measured yet)", mixed_precision=True),
     Lesson("05_dcgan_fashion_mnist.ipynb", "DCGAN, convolution arithmetic", "Fashion-MNIST",
-           "≈ 75 min (measured: 81–90 s per epoch × 50)", "≈ 45 s"),
+           "≈ 2¼ h (measured: 154–171 s per epoch × 50, machine otherwise idle)", "≈ 45 s"),
     Lesson("06_dcgan_colour.ipynb", "DCGAN on 64×64 colour images", "emoji faces / CIFAR-10 / your folder",
            "not measured yet with this recipe (6,144 updates, sized for under an hour)", "≈ 65–85 s"),
     Lesson("07_wgan.ipynb", "Wasserstein GAN: clipping and gradient penalty", "Fashion-MNIST, ring",
