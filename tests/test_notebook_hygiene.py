@@ -139,3 +139,15 @@ def test_every_solution_follows_a_stub_cell_to_try_first(path):
             before = cells[index - 1]
             assert before.cell_type == "code" and "# Your code here" in before.source, (
                 f"{cell.source.splitlines()[0]!r} has no stub cell ('# Your code here: …') before it")
+
+
+#: "No code cell longer than about 60 lines": a longer cell is split into steps with a sentence between.
+LONGEST_CODE_CELL = 62
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_no_code_cell_is_longer_than_about_sixty_lines(path):
+    cells = nbformat.read(path, as_version=4).cells
+    long = {index: len(cell.source.splitlines()) for index, cell in enumerate(cells)
+            if cell.cell_type == "code" and len(cell.source.splitlines()) > LONGEST_CODE_CELL}
+    assert not long, f"{path.name}: cells (index: lines) {long} are over {LONGEST_CODE_CELL} lines"
