@@ -383,12 +383,18 @@ def _per_batch_case(models, latent, distribution, dataset, compiled: bool):
                      keras.optimizers.Adam(1e-3), latent, distribution)
     if compiled:
         step = tf.function(step)
+    return _python_loop(step, dataset, wait=lambda losses: float(losses[0]))
+
+
+def _python_loop(step: Callable, dataset, wait: Callable) -> Callable[[int], None]:
+    """``run(steps)``: call ``step`` on the next ``steps`` batches from Python, then ``wait`` on the
+    last output (reading a value makes TensorFlow finish the work it queued)."""
     iterator = iter(dataset)
 
     def run(steps):
         for _ in range(steps):
-            g_loss, _ = step(next(iterator))
-        float(g_loss)  # wait for the last step
+            output = step(next(iterator))
+        wait(output)
 
     return run
 
@@ -502,14 +508,7 @@ def _model_step_case(model, dataset, mode: str):
         step = model.train_step
     else:
         step = tf.function(model.train_step, jit_compile=(mode == "xla"))
-    iterator = iter(dataset)
-
-    def run(steps):
-        for _ in range(steps):
-            logs = step(next(iterator))
-        float(next(iter(logs.values())))  # wait for the last step
-
-    return run
+    return _python_loop(step, dataset, wait=lambda logs: float(next(iter(logs.values()))))
 
 
 def compare_loops(make_model: Callable, dataset, batch: int, gan: str, spe: int | None = None,
