@@ -511,10 +511,15 @@ def _model_step_case(model, dataset, mode: str):
     return _python_loop(step, dataset, wait=lambda logs: float(next(iter(logs.values()))))
 
 
+#: The loops :func:`compare_loops` can time, in its order.
+LOOPS = ("eager", "tf.function", "tf.function + XLA", "fit, spe=1", "fit, spe=N")
+
+
 def compare_loops(make_model: Callable, dataset, batch: int, gan: str, spe: int | None = None,
                   seconds: float = 6.0, rounds: int = 5, min_steps: int = 8,
-                  verbose: bool = False) -> list[Result]:
-    """Time one model's ``train_step`` five ways, each on a fresh ``make_model()``.
+                  verbose: bool = False, loops: tuple[str, ...] = LOOPS) -> list[Result]:
+    """Time one model's ``train_step`` five ways (or the ``loops`` named), each on a fresh
+    ``make_model()``.
 
     - ``eager``: the step called per batch from Python, every operation dispatched one by one;
     - ``tf.function``: the same step traced once into a graph, one graph call per batch;
@@ -527,15 +532,23 @@ def compare_loops(make_model: Callable, dataset, batch: int, gan: str, spe: int 
     ``batch`` images forever. The cases run in ``rounds`` interleaved rounds of similar length
     (whole blocks of ``N`` steps, and ``min_steps`` steps of the slowest case, at least); read
     each case's median round
-    (:attr:`Result.median_images_per_s`) and see :func:`loop_table`.
+    (:attr:`Result.median_images_per_s`) and see :func:`loop_table`. Each XLA compile (the XLA
+    case, and the ``fit`` cases where the device policy switches XLA on) costs seconds to tens of
+    seconds before the timing starts, which is why ``loops`` can leave cases out.
     """
     from course_utils import training
 
+    unknown = [name for name in loops if name not in LOOPS]
+    if unknown or not loops:
+        raise ValueError(f"compare_loops: loops {unknown or '()'} not known; choose from {LOOPS}")
     options = training.compile_options()
     spe = spe or options["steps_per_execution"]
     cases = [_Case(name, _model_step_case(make_model(), dataset, mode))
-             for name, mode in (("eager", "eager"), ("tf.function", "graph"), ("tf.function + XLA", "xla"))]
-    for steps in (1, spe):
+             for name, mode in (("eager", "eager"), ("tf.function", "graph"), ("tf.function + XLA", "xla"))
+             if name in loops]
+    for steps, name in ((1, "fit, spe=1"), (spe, "fit, spe=N")):
+        if name not in loops:
+            continue
         model = make_model()
         model.compile(**{**options, "steps_per_execution": steps})
         cases.append(_Case(f"fit, spe={steps}",

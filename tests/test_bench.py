@@ -170,3 +170,17 @@ def test_the_median_round_ignores_one_disturbed_round():
     result = bench.Result("toy", "case", images_per_s=100.0, steps=3, seconds=1.0,
                           round_rates=[100.0, 95.0, 10.0])
     assert result.median_images_per_s == 95.0
+
+
+def test_compare_loops_times_only_the_loops_asked_for_and_names_unknown_ones():
+    pixels, dataset = bench._data(bench.DENSE_BATCH, (bench.DENSE_PIXELS,), batches=8)
+
+    def make_model():
+        generator, discriminator = bench.dense_models()
+        return bench.gan_model_class()(generator, discriminator, bench.DENSE_LATENT, "uniform")
+
+    results = bench.compare_loops(make_model, dataset, bench.DENSE_BATCH, "dense", spe=4,
+                                  seconds=0.3, rounds=2, min_steps=3, loops=("eager", "fit, spe=N"))
+    assert [r.case for r in results] == ["eager", "fit, spe=4"]
+    with pytest.raises(ValueError, match="fit, spe=8"):
+        bench.compare_loops(make_model, dataset, bench.DENSE_BATCH, "dense", loops=("fit, spe=8",))
