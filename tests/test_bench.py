@@ -144,15 +144,21 @@ def test_paired_ratios_divide_round_by_round_and_feed_the_median():
     assert found["dcgan: fit / tf.function per batch"] == 12.0 / 11.0
 
 
-def test_compare_loops_times_xla_and_steps_per_execution_separately():
-    import numpy as np
-
-    pixels, dataset = bench._data(bench.DENSE_BATCH, (bench.DENSE_PIXELS,), batches=8)
+def _dense_gan_and_batches():
+    """A fresh-model factory for the course's dense GAN and an endless dataset of its batches."""
+    _pixels, dataset = bench._data(bench.DENSE_BATCH, (bench.DENSE_PIXELS,), batches=8)
 
     def make_model():
         generator, discriminator = bench.dense_models()
         return bench.gan_model_class()(generator, discriminator, bench.DENSE_LATENT, "uniform")
 
+    return make_model, dataset
+
+
+def test_compare_loops_times_xla_and_steps_per_execution_separately():
+    import numpy as np
+
+    make_model, dataset = _dense_gan_and_batches()
     results = bench.compare_loops(make_model, dataset, bench.DENSE_BATCH, "dense", spe=4,
                                   seconds=0.6, rounds=3, min_steps=5)
     assert [r.case for r in results] == ["eager", "tf.function", "tf.function + XLA",
@@ -173,12 +179,7 @@ def test_the_median_round_ignores_one_disturbed_round():
 
 
 def test_compare_loops_times_only_the_loops_asked_for_and_names_unknown_ones():
-    pixels, dataset = bench._data(bench.DENSE_BATCH, (bench.DENSE_PIXELS,), batches=8)
-
-    def make_model():
-        generator, discriminator = bench.dense_models()
-        return bench.gan_model_class()(generator, discriminator, bench.DENSE_LATENT, "uniform")
-
+    make_model, dataset = _dense_gan_and_batches()
     results = bench.compare_loops(make_model, dataset, bench.DENSE_BATCH, "dense", spe=4,
                                   seconds=0.3, rounds=2, min_steps=3, loops=("eager", "fit, spe=N"))
     assert [r.case for r in results] == ["eager", "fit, spe=4"]
