@@ -75,6 +75,18 @@ def latent_seeds(count: int, dim: int, seed: int = 1234, distribution: str = "no
     return rng.normal(size=(count, dim)).astype(np.float32)
 
 
+def generate(generator, count: int, latent_dim: int, seed: int = 7, batch: int = 250,
+             batch_stats: bool = False) -> np.ndarray:
+    """``count`` images from ``generator`` for the fixed latents of ``seed``, ``batch`` at a time.
+
+    The model is called directly: ``predict`` inside a loop is slow. ``batch_stats=True`` runs
+    BatchNorm as in training, normalising with the statistics of each batch of ``batch`` images.
+    """
+    z = latent_seeds(count, latent_dim, seed=seed)
+    return np.concatenate([np.asarray(generator(z[i:i + batch], training=batch_stats))
+                           for i in range(0, count, batch)])
+
+
 def _due(callback, epoch: int, every: int) -> bool:
     """True on every ``every``-th epoch and on the last one (``epoch`` is 0-based)."""
     last = bool(callback.params) and epoch + 1 == callback.params.get("epochs")

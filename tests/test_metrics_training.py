@@ -469,3 +469,24 @@ def test_snapshot_at_update_saves_nothing_in_a_run_that_starts_past_it(isolated)
                                          counter=lambda m: m.g_opt.iterations)
     model.fit(tiny_dataset(), epochs=1, callbacks=[snapshot], verbose=0, shuffle=False)
     assert not (isolated / "g.weights.h5").exists()
+
+
+class _RecordsTraining:
+    """A stand-in generator: returns its latents and records the ``training`` flag of each call."""
+
+    def __init__(self):
+        self.flags, self.sizes = [], []
+
+    def __call__(self, z, training=False):
+        self.flags.append(training)
+        self.sizes.append(len(z))
+        return np.asarray(z)
+
+
+def test_generate_draws_fixed_latents_in_batches():
+    model = _RecordsTraining()
+    images = training.generate(model, 7, latent_dim=3, seed=5, batch=3)
+    assert np.array_equal(images, training.latent_seeds(7, 3, seed=5))  # the same latents, in order
+    assert model.sizes == [3, 3, 1] and model.flags == [False] * 3
+    training.generate(model, 2, latent_dim=3, batch_stats=True)
+    assert model.flags[-1] is True  # BatchNorm as in training
