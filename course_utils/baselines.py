@@ -101,14 +101,17 @@ class PCAGaussian:
 
 
 def fitted_samples(data, count: int = 1000, value_range=(-1.0, 1.0), limit: int | None = 20_000,
-                   components: int = 40, seed: int = 0) -> np.ndarray:
+                   components: int = 40, seed: int = 0, per_class: bool = True) -> np.ndarray:
     """``count`` samples of a :class:`PCAGaussian` fitted to ``data``'s training images.
 
-    One Gaussian per class when the data has labels, one for all otherwise; fitted on the first
-    ``limit`` training images (20,000 keep the fit to a few seconds), in ``value_range``.
+    One Gaussian per class when the data has labels and ``per_class`` is true, one for all
+    otherwise; fitted on the first ``limit`` training images (20,000 keep the fit to a few
+    seconds), in ``value_range``. An unconditional generator is judged against one Gaussian for
+    all (``per_class=False``): the per-class one is told each image's class, which the course's
+    meter (a classifier's features) rewards most.
     """
     images = data.images("train", value_range, limit=limit)
-    labels = data.labels("train", limit=limit) if data.class_names else None
+    labels = data.labels("train", limit=limit) if data.class_names and per_class else None
     return PCAGaussian.fit(images, labels, components).sample(count, seed)
 
 

@@ -468,12 +468,15 @@ class LearningCheck:
 
 
 def learning_check(meter: QualityMeter, samples, untrained, baseline=None,
-                   bounds: CheckBounds | None = None, name: str = "model") -> LearningCheck:
+                   bounds: CheckBounds | None = None, name: str = "model",
+                   class_baseline=None) -> LearningCheck:
     """Judge generated ``samples`` on the meter: has the model learned the data?
 
     ``untrained``: samples of the same model before training (the floor it must rise above).
     ``baseline``: samples of a cheap model fitted to the training images in the same run (for
     example ``baselines.PCAGaussian``), which a trained model should beat by a margin.
+    ``class_baseline``: optional samples of a class-conditional cheap model, shown for scale in a
+    row that is never required (does the model beat a Gaussian that is told each image's class?).
     Parts: FD against the untrained model; coverage of the classes (or, for unlabelled data, of
     clusters of the real images' features) — no bin below a floor, none above a ceiling,
     relative to the real share; FD against the baseline. Returns a :class:`LearningCheck`;
@@ -516,6 +519,11 @@ def learning_check(meter: QualityMeter, samples, untrained, baseline=None,
                              ratio <= bounds.baseline_ratio, required=full,
                              detail=f"FD {fd:.3g} vs {fd_baseline:.3g}"))
         numbers["fd_baseline"] = fd_baseline
+    if class_baseline is not None:
+        fd_class = meter.fd(class_baseline)
+        rows.append(CheckRow("FD / FD of a per-class baseline", fd / fd_class, "<= 1", fd <= fd_class,
+                             required=False, detail=f"FD {fd:.3g} vs {fd_class:.3g}; for scale"))
+        numbers["fd_class_baseline"] = fd_class
     return LearningCheck(name, rows, numbers, fast=not full)
 
 

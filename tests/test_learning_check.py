@@ -190,3 +190,36 @@ def test_principal_axes_agree_with_a_thin_svd_whichever_side_is_smaller(images, 
     axes, scales = baselines._principal_axes(centred, 10)
     np.testing.assert_allclose(scales, singular[:10] / np.sqrt(images - 1), rtol=1e-8)
     np.testing.assert_allclose(np.abs(np.sum(axes * vt[:10], axis=1)), 1.0, atol=1e-8)  # same lines
+
+
+# ---------- unconditional generators: one Gaussian for all classes, the per-class one for scale ----------
+
+@pytest.fixture(scope="module")
+def one_gaussian(fashion):
+    return baselines.fitted_samples(fashion, N, value_range=(-1, 1), per_class=False)
+
+
+@pytest.mark.parametrize("fake", ["untrained generator", "one image repeated",
+                                  *(f"one class only ({c})" for c in range(10)),
+                                  "the mean image", "real images + N(0, 0.5) noise"])
+def test_bad_generators_fail_the_one_gaussian_row_itself(meter, fashion, untrained, one_gaussian, fake):
+    samples = _fakes(fashion, untrained)[fake]
+    check = metrics.learning_check(meter, samples, untrained, one_gaussian, FULL, name=fake)
+    row = next(row for row in check.rows if row.part == "FD / FD of the fitted baseline")
+    assert not row.passed and not check.passed, check.table()
+
+
+def test_the_per_class_row_is_shown_but_never_required(meter, fashion, untrained, one_gaussian, baseline):
+    held_out = fashion.images("test")[2000:2000 + N]
+    check = metrics.learning_check(meter, held_out, untrained, one_gaussian, FULL, name="real",
+                                   class_baseline=baseline)
+    assert check.passed, check.table()
+    row = check.rows[-1]
+    assert row.part == "FD / FD of a per-class baseline" and not row.required
+    assert check.numbers["fd_class_baseline"] == pytest.approx(meter.fd(baseline))
+    # a sampler that loses to the per-class Gaussian still passes when everything required holds
+    blurry = baselines.PCAGaussian.fit(fashion.images("train", limit=20_000),
+                                       fashion.labels("train", limit=20_000), components=3).sample(N)
+    weaker = metrics.learning_check(meter, blurry, untrained, one_gaussian, FULL, class_baseline=baseline)
+    assert not weaker.rows[-1].passed
+    assert weaker.passed == all(row.passed for row in weaker.rows[:-1]), weaker.table()
