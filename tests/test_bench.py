@@ -101,7 +101,7 @@ def test_measure_times_cases_over_rounds_of_similar_length():
     bench.measure("toy", 1, [blocks, steps], seconds=0.01, rounds=2,
                   warmup=lambda multiple: multiple, verbose=False)
     assert blocks.chunk == 8
-    assert steps.chunk >= 8  # ~16; without equal rounds: 1 step per round
+    assert steps.chunk >= 4  # ~16 on an idle machine, 7 measured under load; unequal rounds: 1
     assert 0.5 < steps.seconds / blocks.seconds < 2.0
 
 
