@@ -479,7 +479,8 @@ def learning_check(meter: QualityMeter, samples, untrained, baseline=None,
     row that is never required (does the model beat a Gaussian that is told each image's class?).
     Parts: FD against the untrained model; coverage of the classes (or, for unlabelled data, of
     clusters of the real images' features) — no bin below a floor, none above a ceiling,
-    relative to the real share; FD against the baseline. Returns a :class:`LearningCheck`;
+    relative to the real share; FD against the baseline; FD against ``class_baseline``, shown
+    only. Returns a :class:`LearningCheck`;
     print its ``table()`` and call ``assert_passed()``.
     """
     bounds = bounds or CheckBounds.for_mode()

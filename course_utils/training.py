@@ -80,7 +80,8 @@ def generate(generator, count: int, latent_dim: int, seed: int = 7, batch: int =
     """``count`` images from ``generator`` for the fixed latents of ``seed``, ``batch`` at a time.
 
     The model is called directly: ``predict`` inside a loop is slow. ``batch_stats=True`` runs
-    BatchNorm as in training, normalising with the statistics of each batch of ``batch`` images.
+    BatchNorm as in training, normalising with the statistics of each batch of ``batch`` images;
+    that call also moves BatchNorm's running averages, so save and restore them around it.
     """
     z = latent_seeds(count, latent_dim, seed=seed)
     return np.concatenate([np.asarray(generator(z[i:i + batch], training=batch_stats))

@@ -216,10 +216,12 @@ def test_the_per_class_row_is_shown_but_never_required(meter, fashion, untrained
     assert check.passed, check.table()
     row = check.rows[-1]
     assert row.part == "FD / FD of a per-class baseline" and not row.required
-    assert check.numbers["fd_class_baseline"] == pytest.approx(meter.fd(baseline))
-    # a sampler that loses to the per-class Gaussian still passes when everything required holds
-    blurry = baselines.PCAGaussian.fit(fashion.images("train", limit=20_000),
-                                       fashion.labels("train", limit=20_000), components=3).sample(N)
-    weaker = metrics.learning_check(meter, blurry, untrained, one_gaussian, FULL, class_baseline=baseline)
-    assert not weaker.rows[-1].passed
-    assert weaker.passed == all(row.passed for row in weaker.rows[:-1]), weaker.table()
+    assert check.numbers["fd_class_baseline"] > check.numbers["fd"]  # real images beat it
+
+
+def test_a_failed_row_that_is_not_required_does_not_fail_the_check():
+    rows = [metrics.CheckRow("FD / FD of the untrained model", 0.1, "<= 0.35", True),
+            metrics.CheckRow("FD / FD of a per-class baseline", 2.0, "<= 1", False, required=False)]
+    assert metrics.LearningCheck("model", rows).passed
+    rows[0].passed = False
+    assert not metrics.LearningCheck("model", rows).passed

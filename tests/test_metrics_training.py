@@ -488,5 +488,6 @@ def test_generate_draws_fixed_latents_in_batches():
     images = training.generate(model, 7, latent_dim=3, seed=5, batch=3)
     assert np.array_equal(images, training.latent_seeds(7, 3, seed=5))  # the same latents, in order
     assert model.sizes == [3, 3, 1] and model.flags == [False] * 3
-    training.generate(model, 2, latent_dim=3, batch_stats=True)
+    default = training.generate(model, 2, latent_dim=3, batch_stats=True)
     assert model.flags[-1] is True  # BatchNorm as in training
+    assert np.array_equal(default, training.latent_seeds(2, 3, seed=7))  # 04 and 05 rely on seed 7
