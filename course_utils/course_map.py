@@ -34,7 +34,7 @@ LESSONS = (
            "MNIST (full mode offline: Fashion-MNIST)",
            "45 min measured on a busy machine (3 seeds, 84 runs of 2,000 iterations)", "≈ 30 s"),
     Lesson("04_dense_gan.ipynb", "Dense GAN, GAN theory, mode collapse", "Fashion-MNIST, 8-Gaussian ring",
-           "≈ 17 min measured on a busy machine (5 min of it training)", "≈ 145 s (over the 90 s "
+           "≈ 17 min measured on a busy machine (5 min of it training)", "≈ 95–145 s (over the 90 s "
            "budget: the speed comparison)", mixed_precision=True),
     Lesson("05_dcgan_fashion_mnist.ipynb", "DCGAN, convolution arithmetic", "Fashion-MNIST",
            "≈ 2¼ h (measured: 154–171 s per epoch × 50, machine otherwise idle)", "≈ 45 s"),
@@ -47,14 +47,14 @@ LESSONS = (
            mixed_precision=True),
     Lesson("09_progressive_gan.ipynb", "Progressive growing 4→32", "Fashion-MNIST at 32×32",
            "≈ 30–45 min (measured per stage: 4×4 1 min, 8×8 ≤ 14, 16×16 7–10, 32×32 12–17 min)",
-           "≈ 2 min (640 steps; 113 s measured on a busy machine)",
+           "≈ 55 s (640 steps)",
            mixed_precision=True),
     Lesson("10_vae.ipynb", "Autoencoders, information theory, VAE", "MNIST",
            "≈ 10 min (measured with the 4,000-image MNIST subset)", "≈ 80–90 s",
            mixed_precision=True),
     Lesson("11_diffusion.ipynb", "Diffusion: DDPM training, DDIM sampling", "Fashion-MNIST",
            "not measured yet with this recipe (10 epochs, then one 1000-step sampler)",
-           "≈ 95–135 s (two CI runs of the same code)",
+           "≈ 95–135 s (three CI runs)",
            mixed_precision=True),
 )
 
