@@ -54,7 +54,7 @@ LESSONS = (
            mixed_precision=True),
     Lesson("11_diffusion.ipynb", "Diffusion: DDPM training, DDIM sampling", "Fashion-MNIST",
            "not measured yet with this recipe (10 epochs, then one 1000-step sampler)",
-           "≈ 95–135 s (three CI runs)",
+           "≈ 100 s (101 s measured on an idle machine)",
            mixed_precision=True),
 )
 

@@ -474,6 +474,27 @@ def budget_table(rows: dict[str, dict], name: str = "fd") -> str:
     return "\n".join(lines)
 
 
+#: Two runs count as trained at equal budget when their real images seen differ by at most this factor.
+EQUAL_BUDGET_FACTOR = 2.0
+
+
+def equal_budget_verdict(this: str, this_row: dict, other: str, other_row: dict, name: str = "fd") -> str:
+    """One sentence: which of two models has the lower ``name`` after about as many real images.
+
+    Rows are :func:`budget_table` rows (``images`` and ``name``). When one model saw more than
+    :data:`EQUAL_BUDGET_FACTOR` times the other's images, the sentence says so and names no winner:
+    a comparison at unequal budget teaches the wrong lesson.
+    """
+    ratio = other_row["images"] / this_row["images"]
+    if not 1 / EQUAL_BUDGET_FACTOR <= ratio <= EQUAL_BUDGET_FACTOR:
+        return (f"→ no comparison at equal budget: the {other}'s nearest measurement is after "
+                f"{other_row['images']:,.0f} real images, {ratio:.2g}× the {this}'s "
+                f"{this_row['images']:,.0f}")
+    lower = this if this_row[name] < other_row[name] else other
+    return (f"→ after about as many real images ({this_row['images']:,.0f} vs {other_row['images']:,.0f}) "
+            f"the {lower} has the lower {name.upper()} ({this_row[name]:.2f} vs {other_row[name]:.2f})")
+
+
 def check_optimizers_built(model) -> None:
     """Resuming restores optimizer state only into built optimizers; say how to build them.
 

@@ -328,6 +328,18 @@ def test_budget_near_adds_what_the_other_run_had_spent_by_then(isolated):
     assert np.isnan(training.budget_near(folder, 1900)["updates"])  # not recorded by that run
 
 
+def test_equal_budget_verdict_names_the_lower_fd_only_when_the_budgets_are_close():
+    dcgan = {"images": 60_000, "fd": 9.0}
+    verdict = training.equal_budget_verdict("diffusion model", {"images": 51_200, "fd": 12.5}, "DCGAN", dcgan)
+    assert "the DCGAN has the lower FD (12.50 vs 9.00)" in verdict and "51,200 vs 60,000" in verdict
+    better = training.equal_budget_verdict("VAE", {"images": 90_000, "fd": 4.0}, "DCGAN", dcgan)
+    assert "the VAE has the lower FD" in better
+    for far in (2_560, 180_000):   # more than 2x apart either way: no winner named
+        verdict = training.equal_budget_verdict("VAE", {"images": far, "fd": 1.0}, "DCGAN", dcgan)
+        assert verdict.startswith("→ no comparison at equal budget") and "lower" not in verdict
+        assert f"{far:,}" in verdict and "60,000" in verdict
+
+
 def test_fit_resumable_refuses_a_run_trained_with_other_settings(isolated):
     folder = isolated / "run"
     first = TinyModel()
