@@ -265,6 +265,14 @@ def calibrate(run_steps: Callable[[int], None], seconds: float, warmup: int = 3,
     return rounded(max(steps, steps * seconds / max(elapsed, 1e-9)))
 
 
+def speed_change(before_seconds: float, after_seconds: float, digits: int = 1) -> str:
+    """How the second time compares with the first, in words that follow the measurement:
+    ``"3.2× faster"`` when it took less time, ``"1.4× slower"`` when it took more."""
+    if after_seconds <= before_seconds:
+        return f"{before_seconds / after_seconds:.{digits}f}× faster"
+    return f"{after_seconds / before_seconds:.{digits}f}× slower"
+
+
 def _timed(run_steps: Callable[[int], float | None], steps: int) -> float:
     """Seconds of ``run_steps(steps)``: the wall time, or the seconds it returns itself."""
     start = time.perf_counter()

@@ -185,3 +185,10 @@ def test_compare_loops_times_only_the_loops_asked_for_and_names_unknown_ones():
     assert [r.case for r in results] == ["eager", "fit, spe=4"]
     with pytest.raises(ValueError, match="fit, spe=8"):
         bench.compare_loops(make_model, dataset, bench.DENSE_BATCH, "dense", loops=("fit, spe=8",))
+
+
+def test_speed_change_says_slower_when_the_measurement_says_so():
+    assert bench.speed_change(3.2, 1.0) == "3.2× faster"
+    assert bench.speed_change(1.0, 1.4) == "1.4× slower"
+    assert bench.speed_change(2.0, 2.0) == "1.0× faster"
+    assert bench.speed_change(1.0, 1.125, digits=2) == "1.12× slower"
