@@ -7,6 +7,7 @@ import dataclasses
 import hashlib
 import json
 import re
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -313,7 +314,23 @@ def test_a_notebook_over_the_fast_budget_fails_the_rehearsal_and_names_its_slowe
                  "107.24s call     06_dcgan_colour.ipynb::Cell 15\n"
                  "68.70s call     06_dcgan_colour.ipynb::Cell 12\n"
                  "23 passed in 212.91s (0:03:32)\n")
-    message = rehearse.over_budget(216.0, durations)
-    assert "216 s" in message and f"{rehearse.FAST_BUDGET_S:.0f} s" in message
+    message = rehearse.over_budget(216.0, 1.0, durations)
+    assert "216 s" in message and f"{rehearse.FAST_BUDGET_S:.0f} s × 1.00" in message
     assert "Cell 15 107 s; Cell 12 69 s" in message
-    assert "not reported" in rehearse.over_budget(200.0, "no durations here")
+    assert "not reported" in rehearse.over_budget(200.0, 1.0, "no durations here")
+
+
+def test_the_fast_budget_follows_a_slower_machine_but_never_shrinks():
+    reference = rehearse.REFERENCE_PROBE_S
+    assert rehearse.slowdown(reference, reference) == 1.0
+    assert rehearse.slowdown(reference / 2, reference / 2) == 1.0   # a faster machine keeps 180 s
+    assert rehearse.slowdown(1.2 * reference, 1.6 * reference) == pytest.approx(1.4)
+    message = rehearse.over_budget(300.0, 1.4, "  94.10s call     11_diffusion.ipynb::Cell 17\n")
+    assert "252 s = 180 s × 1.40" in message and "Cell 17 94 s" in message
+
+
+def test_the_speed_probe_reports_seconds():
+    done = subprocess.run([sys.executable, str(rehearse.SPEED_PROBE)], capture_output=True, text=True,
+                          check=True)
+    record = json.loads(done.stdout.strip().splitlines()[-1])
+    assert 0 < record["seconds"] <= max(record["rounds"]) and len(record["rounds"]) == 5
