@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import gallery
 import numpy as np
@@ -73,13 +74,41 @@ def test_gallery_shows_full_mode_results_with_time_and_machine(tmp_path, monkeyp
 
 def test_gallery_refuses_samples_from_a_fast_run(tmp_path, monkeypatch):
     root = make_project(tmp_path, monkeypatch, fast_samples=True)
-    stale = root / "docs" / "gallery" / "04_dense_gan.png"
-    stale.parent.mkdir(parents=True)
-    stale.write_bytes(b"grid of an earlier full run")
     gallery.main([], root=root)
     block = (root / "README.md").read_text()
     assert "04_dense_gan | – | artefacts/04_dense_gan/samples.npz comes from a fast-mode run" in block
     assert not (root / "docs" / "gallery" / "04_dense_gan.png").exists()
+
+
+def test_a_clone_without_artefacts_shows_the_committed_record_with_its_code_version(tmp_path,
+                                                                                   monkeypatch):
+    root = make_project(tmp_path, monkeypatch)
+    run_path = root / "runs" / "04_dense_gan" / "run.json"
+    run = json.loads(run_path.read_text())
+    run_path.write_text(json.dumps({**run, "code": "abc1234", "cells": [{"index": 0}]}))
+    gallery.main([], root=root)
+    record = json.loads((root / "docs" / "gallery" / "04_dense_gan.json").read_text())
+    assert record["metrics"]["fd"] == 11.35 and "cells" not in record["run"]
+    first = (root / "README.md").read_text()
+    for folder in ("artefacts", "runs"):  # a fresh clone: nothing but what was committed
+        shutil.rmtree(root / folder)
+    gallery.main([], root=root)
+    again = (root / "README.md").read_text()
+    assert again == first and "code abc1234" in again and "fd = 11.35 (untrained: 117)" in again
+    # a fast run later in that clone does not hide the last full-mode result
+    monkeypatch.setenv("COURSE_FAST", "1")
+    artefacts.save_samples(np.zeros((8, 28, 28, 1), np.float32), root / "artefacts" / "04_dense_gan")
+    gallery.main([], root=root)
+    assert (root / "README.md").read_text() == first
+
+
+def test_a_readme_row_from_before_records_is_kept_until_a_new_run(tmp_path, monkeypatch):
+    root = make_project(tmp_path, monkeypatch)
+    row = "| 05_dcgan | ![05_dcgan samples](docs/gallery/05_dcgan.png) | fd = 2.2 | 57 min on a CPU |"
+    (root / "README.md").write_text(README.replace("\nold\n", f"\n{row}\n"))
+    gallery.main([], root=root)
+    block = (root / "README.md").read_text()
+    assert row in block and "04_dense_gan.png" in block
 
 
 def test_gallery_names_the_missing_markers(tmp_path, monkeypatch):

@@ -196,6 +196,19 @@ def machine_description() -> dict:
     return {"cpu": cpu, "cores": os.cpu_count(), "gpus": gpus, "system": platform.platform(terse=True)}
 
 
+def code_version() -> str:
+    """The checkout's commit (short), with ``+changes`` when files differ from it; ``unknown``
+    outside a git checkout."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("+changes" if dirty else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -228,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     log: list[dict] = []
     client = make_client(notebook, path.parent, args.timeout, not args.quiet, log)
     started_wall, started = time.time(), time.monotonic()
+    code = code_version()  # read now: the checkout may change during a long run
     cpu_before = children_cpu_seconds()
     status, error = "ok", None
     try:
@@ -256,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         "status": status,
         "error": error,
         "machine": machine_description(),
+        "code": code,
         "cells": log,
         "metrics": metrics,
     }
