@@ -87,8 +87,12 @@ def test_a_clone_without_artefacts_shows_the_committed_record_with_its_code_vers
     run = json.loads(run_path.read_text())
     run_path.write_text(json.dumps({**run, "code": "abc1234", "cells": [{"index": 0}]}))
     gallery.main([], root=root)
-    record = json.loads((root / "docs" / "gallery" / "04_dense_gan.json").read_text())
+    record_path = root / "docs" / "gallery" / "04_dense_gan.json"
+    record = json.loads(record_path.read_text())
     assert record["metrics"]["fd"] == 11.35 and "cells" not in record["run"]
+    record_path.write_text(json.dumps({**record, "leaderboard": {"fd": 9.0}}))
+    gallery.main([], root=root)  # the same run again: the leaderboard's row stays
+    assert json.loads(record_path.read_text())["leaderboard"] == {"fd": 9.0}
     first = (root / "README.md").read_text()
     for folder in ("artefacts", "runs"):  # a fresh clone: nothing but what was committed
         shutil.rmtree(root / folder)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import leaderboard
 import numpy as np
@@ -75,3 +76,19 @@ def test_missing_markers_are_named(tmp_path, monkeypatch):
 def test_metrics_json_is_what_the_notebooks_write(tmp_path):
     artefacts.write_metrics(tmp_path, {"fd": 2.0, "images_seen": 10})
     assert json.loads((tmp_path / "metrics.json").read_text())["images_seen"] == 10
+
+
+def test_a_clone_without_artefacts_lists_the_rows_kept_in_the_records(tmp_path, monkeypatch):
+    root = make_project(tmp_path, monkeypatch)
+    leaderboard.main([], root=root, fd_of=fake_fd)
+    first = (root / "README.md").read_text()
+    kept = json.loads((root / "docs" / "gallery" / "05_dcgan_fashion_mnist.json").read_text())
+    assert kept["leaderboard"]["fd"] == pytest.approx(4.0)
+    assert [10, 600_000, 10.0] in kept["leaderboard"]["curve"]
+    shutil.rmtree(root / "artefacts")  # a fresh clone: only the committed records
+
+    def no_meter(images):
+        raise AssertionError("nothing to measure in a clone without samples")
+
+    leaderboard.main([], root=root, fd_of=no_meter)
+    assert (root / "README.md").read_text() == first

@@ -104,6 +104,9 @@ def from_artefacts(entry: Entry, root: Path, samples_path: Path, metrics: dict, 
         grid.save(entry.image, optimize=True)
         kept_run = {key: value for key, value in (run or {}).items() if key != "cells"}
         record = {"metrics": metrics, "run": kept_run or None}
+        earlier = read_json(out_dir / f"{entry.stem}.json") or {}
+        if earlier.get("metrics") == metrics and "leaderboard" in earlier:
+            record["leaderboard"] = earlier["leaderboard"]  # the leaderboard's row of the same run
         (out_dir / f"{entry.stem}.json").write_text(json.dumps(record, indent=1, ensure_ascii=False)
                                                     + "\n", encoding="utf-8")
     return entry

@@ -11,15 +11,20 @@ samples is measured again here on one meter (the full-mode Fashion-MNIST feature
 for notebooks that record an FD curve while they train (``training.MetricMonitor``), the FD after
 the common budget: the number of real images seen by the model that saw the fewest. Only
 full-mode results count; a notebook without one is listed as not yet run.
+
+Each measured row (budget, FD, recorded curve) is also kept in the notebook's committed record
+``docs/gallery/<stem>.json`` beside its gallery grid, so a clone without that notebook's
+artefacts still lists its last full-mode result.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,11 +56,47 @@ class Row:
     fd_at_common: float | None = None
     common_epoch: int | None = None
     problem: str | None = None
+    curve: list = field(default_factory=list)  # [epoch, images seen, FD] the run monitored
+
+
+def record_path(root: Path, stem: str) -> Path:
+    """The notebook's committed record of its last full-mode run (shared with the gallery)."""
+    return root / "docs" / "gallery" / f"{stem}.json"
+
+
+def from_record(root: Path, stem: str) -> Row | None:
+    """The row the leaderboard measured for ``stem`` in an earlier clone, if it kept one."""
+    kept = (read_json(record_path(root, stem)) or {}).get("leaderboard")
+    if not kept:
+        return None
+    return Row(stem, MODELS[stem], kept.get("images"), kept.get("updates"), kept.get("seconds"),
+               kept.get("fd"), curve=[list(point) for point in kept.get("curve", [])])
+
+
+def keep_in_record(root: Path, row: Row) -> None:
+    """Store a freshly measured row in the notebook's record (the gallery writes the rest)."""
+    path = record_path(root, row.stem)
+    record = read_json(path) or {}
+    record["leaderboard"] = {"images": row.images, "updates": row.updates, "seconds": row.seconds,
+                             "fd": row.fd, "curve": row.curve}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def collect(root: Path, stem: str, fd_of: Callable) -> Row:
-    """One notebook's full-mode budget (from its metrics.json) and the FD of its samples."""
+    """One notebook's full-mode budget (from its metrics.json), the FD of its samples and its
+    monitored FD curve; from the committed record when this clone has no full-mode artefacts."""
+    row = measure(root, stem, fd_of)
+    if row.problem in ("not yet run in full mode", "only a fast-mode result"):
+        return from_record(root, stem) or row
+    return row
+
+
+def measure(root: Path, stem: str, fd_of: Callable) -> Row:
+    """:func:`collect` from this clone's artefacts only."""
     import numpy as np
+
+    from course_utils import training
 
     row = Row(stem, MODELS[stem])
     folder = root / "artefacts" / stem
@@ -80,13 +121,16 @@ def collect(root: Path, stem: str, fd_of: Callable) -> Row:
     from course_utils.artefacts import load_samples
 
     row.fd = float(fd_of(load_samples(samples).astype(np.float32) / 127.5 - 1.0))
+    if metrics.get("epochs") and row.images:
+        per_epoch = row.images / metrics["epochs"]
+        history = folder / "checkpoints" / training.mode_name() / "history.csv"
+        row.curve = [[epoch, epoch * per_epoch, value]
+                     for epoch, value in training.monitored_curve(history, "fd")]
     return row
 
 
-def fill_common_budget(rows: list[Row], root: Path) -> float | None:
+def fill_common_budget(rows: list[Row]) -> float | None:
     """The fewest real images any measured model saw, and each model's monitored FD near it."""
-    from course_utils import training
-
     seen = [row.images for row in rows if row.images and not row.problem]
     if not seen:
         return None
@@ -97,9 +141,11 @@ def fill_common_budget(rows: list[Row], root: Path) -> float | None:
         if math.isclose(row.images, common, rel_tol=0.05):
             row.fd_at_common, row.common_epoch = row.fd, None  # its final samples are at the budget
             continue
-        near = training.monitored_near(root / "artefacts" / row.stem, "fd", common)
-        if near and math.isclose(near[1], common, rel_tol=0.25):
-            row.common_epoch, _, row.fd_at_common = near
+        if not row.curve:
+            continue
+        epoch, images, value = min(row.curve, key=lambda point: abs(point[1] - common))
+        if math.isclose(images, common, rel_tol=0.25):
+            row.common_epoch, row.fd_at_common = epoch, value
     return common
 
 
@@ -152,7 +198,11 @@ def main(argv: list[str] | None = None, root: Path = ROOT, fd_of: Callable | Non
     has_samples = any((root / "artefacts" / stem / "samples.npz").is_file() for stem in present)
     fd_of = fd_of or (fashion_meter_fd() if has_samples else (lambda images: float("nan")))
     rows = [collect(root, stem, fd_of) for stem in present]
-    common = fill_common_budget(rows, root)
+    if not args.check:
+        for row in rows:
+            if not row.problem and (root / "artefacts" / row.stem / "samples.npz").is_file():
+                keep_in_record(root, row)
+    common = fill_common_budget(rows)
     for row in rows:
         print(f"{row.stem:<26} {row.problem or f'FD {row.fd:.2f}, {_number(row.images)} images'}")
     readme = root / "README.md"
