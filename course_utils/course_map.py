@@ -48,7 +48,8 @@ LESSONS = (
            "≈ 50–60 s",
            mixed_precision=True),
     Lesson("09_progressive_gan.ipynb", "Progressive growing 4→32", "Fashion-MNIST at 32×32",
-           "≈ 30–45 min (measured per stage: 4×4 1 min, 8×8 ≤ 14, 16×16 7–10, 32×32 12–17 min)",
+           "≈ 40–55 min (measured per stage: 4×4 1 min, 8×8 ≤ 14, 16×16 7–10, 32×32 12–17 min; "
+           "+ Adam side runs)",
            "≈ 55 s (640 steps)",
            mixed_precision=True),
     Lesson("10_vae.ipynb", "Autoencoders, information theory, VAE", "MNIST",

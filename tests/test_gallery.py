@@ -74,10 +74,13 @@ def test_gallery_shows_full_mode_results_with_time_and_machine(tmp_path, monkeyp
 
 def test_gallery_refuses_samples_from_a_fast_run(tmp_path, monkeypatch):
     root = make_project(tmp_path, monkeypatch, fast_samples=True)
+    orphan = root / "docs" / "gallery" / "04_dense_gan.png"  # a grid without its record is not shown
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"grid of an earlier full run")
     gallery.main([], root=root)
     block = (root / "README.md").read_text()
     assert "04_dense_gan | – | artefacts/04_dense_gan/samples.npz comes from a fast-mode run" in block
-    assert not (root / "docs" / "gallery" / "04_dense_gan.png").exists()
+    assert "04_dense_gan.png" not in block
 
 
 def test_a_clone_without_artefacts_shows_the_committed_record_with_its_code_version(tmp_path,
@@ -90,9 +93,13 @@ def test_a_clone_without_artefacts_shows_the_committed_record_with_its_code_vers
     record_path = root / "docs" / "gallery" / "04_dense_gan.json"
     record = json.loads(record_path.read_text())
     assert record["metrics"]["fd"] == 11.35 and "cells" not in record["run"]
-    record_path.write_text(json.dumps({**record, "leaderboard": {"fd": 9.0}}))
+    same_run = {"run": gallery.run_id(record["metrics"]), "fd": 9.0}
+    record_path.write_text(json.dumps({**record, "leaderboard": same_run}))
     gallery.main([], root=root)  # the same run again: the leaderboard's row stays
-    assert json.loads(record_path.read_text())["leaderboard"] == {"fd": 9.0}
+    assert json.loads(record_path.read_text())["leaderboard"] == same_run
+    record_path.write_text(json.dumps({**record, "leaderboard": {**same_run, "run": "older run"}}))
+    gallery.main([], root=root)  # the leaderboard's row of another run goes
+    assert "leaderboard" not in json.loads(record_path.read_text())
     first = (root / "README.md").read_text()
     for folder in ("artefacts", "runs"):  # a fresh clone: nothing but what was committed
         shutil.rmtree(root / folder)

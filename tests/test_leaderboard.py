@@ -92,3 +92,11 @@ def test_a_clone_without_artefacts_lists_the_rows_kept_in_the_records(tmp_path, 
 
     leaderboard.main([], root=root, fd_of=no_meter)
     assert (root / "README.md").read_text() == first
+
+
+def test_a_readme_row_from_before_records_is_kept_until_a_new_run(tmp_path, monkeypatch):
+    root = make_project(tmp_path, monkeypatch)
+    row = "| dense GAN | 04_dense_gan | – | – | – | 9.72 | – |"
+    (root / "README.md").write_text(README.replace("\nold\n", f"\n{row}\n"))
+    leaderboard.main([], root=root, fd_of=fake_fd)
+    assert row in (root / "README.md").read_text()

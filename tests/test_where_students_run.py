@@ -325,6 +325,9 @@ def test_the_fast_budget_follows_a_slower_machine_but_never_shrinks():
     assert rehearse.slowdown(reference, reference) == 1.0
     assert rehearse.slowdown(reference / 2, reference / 2) == 1.0   # a faster machine keeps 180 s
     assert rehearse.slowdown(1.2 * reference, 1.6 * reference) == pytest.approx(1.4)
+    assert rehearse.slowdown(None, 1.2 * reference) == pytest.approx(1.2)   # one probe failed
+    assert rehearse.slowdown(None, None) == 1.0
+    assert rehearse.slowdown(5 * reference, 5 * reference) == rehearse.MAX_SLOWDOWN
     message = rehearse.over_budget(300.0, 1.4, "  94.10s call     11_diffusion.ipynb::Cell 17\n")
     assert "252 s = 180 s × 1.40" in message and "Cell 17 94 s" in message
 

@@ -21,6 +21,7 @@ had one is listed as not yet run. Each row names the code version its run starte
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from dataclasses import dataclass
@@ -105,23 +106,35 @@ def from_artefacts(entry: Entry, root: Path, samples_path: Path, metrics: dict, 
         kept_run = {key: value for key, value in (run or {}).items() if key != "cells"}
         record = {"metrics": metrics, "run": kept_run or None}
         earlier = read_json(out_dir / f"{entry.stem}.json") or {}
-        if earlier.get("metrics") == metrics and "leaderboard" in earlier:
+        if (earlier.get("leaderboard") or {}).get("run") == run_id(metrics):
             record["leaderboard"] = earlier["leaderboard"]  # the leaderboard's row of the same run
         (out_dir / f"{entry.stem}.json").write_text(json.dumps(record, indent=1, ensure_ascii=False)
                                                     + "\n", encoding="utf-8")
     return entry
 
 
-def readme_rows(text: str) -> dict[str, str]:
-    """The gallery rows README.md holds now, by notebook stem (rows with a grid only)."""
-    if "<!-- gallery:start -->" not in text:
+def run_id(metrics: dict) -> str:
+    """A short fingerprint of a run's metrics: the gallery and the leaderboard tell by it whether
+    their parts of a record describe the same run."""
+    text = json.dumps(metrics, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def readme_rows(text: str, name: str = "gallery") -> dict[str, str]:
+    """The table rows README.md holds now between the ``name`` markers, by the cell that names the
+    notebook (for the gallery, only rows with a grid)."""
+    if f"<!-- {name}:start -->" not in text:
         return {}
-    block = text.split("<!-- gallery:start -->", 1)[1].split("<!-- gallery:end -->", 1)[0]
+    block = text.split(f"<!-- {name}:start -->", 1)[1].split(f"<!-- {name}:end -->", 1)[0]
     rows = {}
     for line in block.splitlines():
-        cells = line.split("|")
-        if len(cells) > 3 and "![" in cells[2]:
-            rows[cells[1].strip()] = line
+        cells = [cell.strip() for cell in line.split("|")]
+        if len(cells) < 4 or cells[1] in ("notebook", "model") or set(cells[1]) <= {"-"}:
+            continue
+        if name == "gallery" and "![" in cells[2]:
+            rows[cells[1]] = line
+        elif name != "gallery":
+            rows[cells[2]] = line
     return rows
 
 

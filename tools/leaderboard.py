@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
-from gallery import read_json, replace_block  # noqa: E402 (shared with the gallery)
+from gallery import read_json, readme_rows, replace_block, run_id  # noqa: E402 (shared)
 
 #: The notebooks whose default data set is Fashion-MNIST, with the model each one trains.
 MODELS = {
@@ -57,6 +57,7 @@ class Row:
     common_epoch: int | None = None
     problem: str | None = None
     curve: list = field(default_factory=list)  # [epoch, images seen, FD] the run monitored
+    kept_row: str | None = None  # README's row from before records existed, kept as it stands
 
 
 def record_path(root: Path, stem: str) -> Path:
@@ -74,11 +75,13 @@ def from_record(root: Path, stem: str) -> Row | None:
 
 
 def keep_in_record(root: Path, row: Row) -> None:
-    """Store a freshly measured row in the notebook's record (the gallery writes the rest)."""
+    """Store a freshly measured row in the notebook's record (the gallery writes the rest), tagged
+    with the run it measured."""
     path = record_path(root, row.stem)
     record = read_json(path) or {}
-    record["leaderboard"] = {"images": row.images, "updates": row.updates, "seconds": row.seconds,
-                             "fd": row.fd, "curve": row.curve}
+    metrics = read_json(root / "artefacts" / row.stem / "metrics.json") or {}
+    record["leaderboard"] = {"run": run_id(metrics), "images": row.images, "updates": row.updates,
+                             "seconds": row.seconds, "fd": row.fd, "curve": row.curve}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -123,7 +126,7 @@ def measure(root: Path, stem: str, fd_of: Callable) -> Row:
     row.fd = float(fd_of(load_samples(samples).astype(np.float32) / 127.5 - 1.0))
     if metrics.get("epochs") and row.images:
         per_epoch = row.images / metrics["epochs"]
-        history = folder / "checkpoints" / training.mode_name() / "history.csv"
+        history = folder / "checkpoints" / "full" / "history.csv"  # full mode only, whatever COURSE_FAST says
         row.curve = [[epoch, epoch * per_epoch, value]
                      for epoch, value in training.monitored_curve(history, "fd")]
     return row
@@ -166,6 +169,9 @@ def markdown(rows: list[Row], common: float | None) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
+        if row.kept_row:
+            lines.append(row.kept_row)
+            continue
         if row.problem:
             lines.append(f"| {row.model} | {row.stem} | – | – | – | {row.problem} | – |")
             continue
@@ -197,16 +203,23 @@ def main(argv: list[str] | None = None, root: Path = ROOT, fd_of: Callable | Non
     present = [stem for stem in MODELS if (root / "notebooks" / f"{stem}.ipynb").is_file()]
     has_samples = any((root / "artefacts" / stem / "samples.npz").is_file() for stem in present)
     fd_of = fd_of or (fashion_meter_fd() if has_samples else (lambda images: float("nan")))
+    readme = root / "README.md"
+    current = readme.read_text(encoding="utf-8")
     rows = [collect(root, stem, fd_of) for stem in present]
+    earlier = readme_rows(current, "leaderboard")
+    for row in rows:  # a row measured before records existed stays until the notebook runs again
+        kept = earlier.get(row.stem, "not yet run")
+        if row.problem == "not yet run in full mode" and "not yet run" not in kept:
+            row.kept_row = kept
     if not args.check:
         for row in rows:
             if not row.problem and (root / "artefacts" / row.stem / "samples.npz").is_file():
                 keep_in_record(root, row)
     common = fill_common_budget(rows)
     for row in rows:
-        print(f"{row.stem:<26} {row.problem or f'FD {row.fd:.2f}, {_number(row.images)} images'}")
-    readme = root / "README.md"
-    current = readme.read_text(encoding="utf-8")
+        status = ("row kept as README had it (no artefacts, no record)" if row.kept_row else
+                  row.problem or f"FD {row.fd:.2f}, {_number(row.images)} images")
+        print(f"{row.stem:<26} {status}")
     updated = replace_block(current, markdown(rows, common), "leaderboard")
     if args.check:
         return 0 if updated == current else 1

@@ -263,21 +263,33 @@ def headline(values: dict) -> str:
     return f"{name} = {value:.4g}" if isinstance(value, int | float) else f"{name} = {value}"
 
 
-def probe_seconds(venv_python: Path) -> float:
-    """The speed probe's time on this machine right now, in the rehearsal's stack."""
+def probe_seconds(venv_python: Path) -> float | None:
+    """The speed probe's time on this machine right now, in the rehearsal's stack (``None``, with a
+    warning, when the probe itself fails: the budget then stays unscaled)."""
     done = subprocess.run([str(venv_python), str(SPEED_PROBE)], capture_output=True, text=True,
                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""})
-    if done.returncode != 0:
-        raise RuntimeError(f"the speed probe failed:\n{done.stderr[-1500:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
+    try:
+        return float(json.loads(done.stdout.strip().splitlines()[-1])["seconds"])
+    except (IndexError, KeyError, ValueError):
+        print(f"warning: the speed probe failed, the budget is not scaled:\n{done.stderr[-800:]}",
+              flush=True)
+        return None
 
 
-def slowdown(before: float, after: float) -> float:
-    """How many times slower than the reference machine this one trained around a notebook (≥ 1).
+#: The budget follows the machine up to this slowdown; beyond it the machine is too busy to judge.
+MAX_SLOWDOWN = 2.0
+
+
+def slowdown(before: float | None, after: float | None) -> float:
+    """How many times slower than the reference machine this one trained around a notebook (1–2).
 
     One CI machine stretched every notebook of a rehearsal by 1.35–1.65× at once; the budget follows
-    the machine (probed just before and just after the notebook), so only a notebook that grew fails."""
-    return max(1.0, (before + after) / 2 / REFERENCE_PROBE_S)
+    the machine (probed just before and just after the notebook, so load that comes and goes during
+    the run is missed), up to MAX_SLOWDOWN."""
+    times = [value for value in (before, after) if value is not None]
+    if not times:
+        return 1.0
+    return min(MAX_SLOWDOWN, max(1.0, sum(times) / len(times) / REFERENCE_PROBE_S))
 
 
 def run_notebook(notebook: Path, scratch: Path, venv_python: Path, checkout: Path, mirror: str,

@@ -2,8 +2,8 @@
 
 Prints ``{"seconds": ...}``: the median time of a few rounds of the same training steps (after the
 first, traced, step). The rehearsal's time budget holds for an idle machine of the CI kind; on a
-slower or busier machine ``tools/rehearse.py`` scales it by this probe's time over the reference
-time measured on the idle machine, so a budget failure means the notebook grew, not the machine.
+slower or busier machine ``tools/rehearse.py`` scales it (up to 2×) by this probe's time, taken
+before and after the notebook, over the reference time measured on the idle machine.
 """
 import json
 import os
