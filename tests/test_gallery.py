@@ -142,3 +142,10 @@ def test_a_run_trained_on_a_busy_machine_says_so():
     assert "shared machine while training (mean load 4.2)" in gallery.describe_run(run)
     run["training_load"] = 2.1  # the training itself keeps two cores busy
     assert "shared machine" not in gallery.describe_run(run)
+
+
+def test_a_run_whose_learning_check_failed_says_so():
+    run = {"seconds": 2241.8, "training_seconds": 3067.9, "status": "error", "started": "2026-11-30",
+           "error": "CellExecutionError:   => FAILED", "code": "c677b89",
+           "machine": {"cpu": "Test CPU", "cores": 2}}
+    assert "(2026-11-30, error, code c677b89: its learning check failed)" in gallery.describe_run(run)

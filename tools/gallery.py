@@ -190,6 +190,8 @@ def describe_run(run: dict | None) -> str:
         resumed += f"; shared machine while training (mean load {load:.1f}), so slower than alone"
     wall = f"{seconds:.0f} s" if seconds < 60 else f"{seconds / 60:.0f} min"
     code = f", code {run['code']}" if run.get("code") else ""
+    if run.get("status") not in (None, "ok") and "FAILED" in str(run.get("error")):
+        code += ": its learning check failed"
     return (f"{wall}{cpu_text} on {where} "
             f"({run.get('started', '?')[:10]}, {run.get('status')}{code}){resumed}")
 

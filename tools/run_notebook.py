@@ -36,11 +36,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a clone without installing the package
-from course_utils.timing import mean_load, training_seconds  # noqa: E402 (no TensorFlow import)
+from course_utils.config import artefact_root  # noqa: E402 (no TensorFlow import)
+from course_utils.timing import mean_load, training_seconds  # noqa: E402
 
 NOTEBOOKS = ROOT / "notebooks"
 RUNS = ROOT / "runs"
-ARTEFACTS = ROOT / "artefacts"
 
 
 def find_notebook(spec: str) -> Path:
@@ -136,7 +136,9 @@ def make_client(notebook, folder: Path, timeout: int | None, echo: bool, log: li
 
 
 def artefact_folder(stem: str, fast: bool) -> Path:
-    return ARTEFACTS / "fast" / stem if fast else ARTEFACTS / stem
+    """Where the notebook writes its artefacts: under ``$COURSE_STORAGE`` when set, as the notebook
+    itself decides (``course_utils.config.artefact_root``)."""
+    return artefact_root(fast) / stem
 
 
 def read_metrics(stem: str, fast: bool) -> dict:
@@ -150,11 +152,11 @@ def read_metrics(stem: str, fast: bool) -> dict:
 def describe_artefacts(stem: str, since: float, fast: bool) -> list[str]:
     folder = artefact_folder(stem, fast)
     if not folder.is_dir():
-        return [f"artefacts:      none ({folder.relative_to(ROOT)}/ was not written)"]
+        return [f"artefacts:      none ({display(folder)}/ was not written)"]
     files = sorted(path for path in folder.rglob("*") if path.is_file())
     fresh = [path for path in files if path.stat().st_mtime >= since - 1]
     size = sum(path.stat().st_size for path in fresh)
-    lines = [f"artefacts:      {folder.relative_to(ROOT)}/ — {len(fresh)} files written by this run "
+    lines = [f"artefacts:      {display(folder)}/ — {len(fresh)} files written by this run "
              f"({size / 1e6:.1f} MB), {len(files) - len(fresh)} older"]
     lines += [f"                  {path.relative_to(folder)}" for path in fresh[:12]]
     if len(fresh) > 12:
