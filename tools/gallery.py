@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,20 +122,16 @@ def run_id(metrics: dict) -> str:
 
 
 def readme_rows(text: str, name: str = "gallery") -> dict[str, str]:
-    """The table rows README.md holds now between the ``name`` markers, by the cell that names the
-    notebook (for the gallery, only rows with a grid)."""
+    """The table rows README.md holds now between the ``name`` markers, by the notebook they are
+    about (the cell that reads like ``04_dense_gan``)."""
     if f"<!-- {name}:start -->" not in text:
         return {}
     block = text.split(f"<!-- {name}:start -->", 1)[1].split(f"<!-- {name}:end -->", 1)[0]
     rows = {}
     for line in block.splitlines():
-        cells = [cell.strip() for cell in line.split("|")]
-        if len(cells) < 4 or cells[1] in ("notebook", "model") or set(cells[1]) <= {"-"}:
-            continue
-        if name == "gallery" and "![" in cells[2]:
-            rows[cells[1]] = line
-        elif name != "gallery":
-            rows[cells[2]] = line
+        stems = [cell.strip() for cell in line.split("|") if re.fullmatch(r"\d\d_\w+", cell.strip())]
+        if stems:
+            rows[stems[0]] = line
     return rows
 
 
@@ -243,8 +240,8 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     current = readme.read_text(encoding="utf-8")
     entries = [collect(root, stem, out_dir, write=not args.check) for stem in notebook_stems(root)]
     earlier = readme_rows(current)
-    for entry in entries:
-        if entry.problem and entry.stem in earlier:
+    for entry in entries:  # a row with a grid from before records existed stays until a new run
+        if entry.problem and "![" in earlier.get(entry.stem, ""):
             entry.kept_row = earlier[entry.stem]
             entry.problem = None
     for entry in entries:

@@ -58,6 +58,7 @@ class Row:
     problem: str | None = None
     curve: list = field(default_factory=list)  # [epoch, images seen, FD] the run monitored
     kept_row: str | None = None  # README's row from before records existed, kept as it stands
+    run: str | None = None  # run_id of the artefacts measured in this clone (None: from a record)
 
 
 def record_path(root: Path, stem: str) -> Path:
@@ -79,8 +80,7 @@ def keep_in_record(root: Path, row: Row) -> None:
     with the run it measured."""
     path = record_path(root, row.stem)
     record = read_json(path) or {}
-    metrics = read_json(root / "artefacts" / row.stem / "metrics.json") or {}
-    record["leaderboard"] = {"run": run_id(metrics), "images": row.images, "updates": row.updates,
+    record["leaderboard"] = {"run": row.run, "images": row.images, "updates": row.updates,
                              "seconds": row.seconds, "fd": row.fd, "curve": row.curve}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -124,6 +124,7 @@ def measure(root: Path, stem: str, fd_of: Callable) -> Row:
     from course_utils.artefacts import load_samples
 
     row.fd = float(fd_of(load_samples(samples).astype(np.float32) / 127.5 - 1.0))
+    row.run = run_id(metrics)
     if metrics.get("epochs") and row.images:
         per_epoch = row.images / metrics["epochs"]
         history = folder / "checkpoints" / "full" / "history.csv"  # full mode only, whatever COURSE_FAST says
@@ -213,7 +214,7 @@ def main(argv: list[str] | None = None, root: Path = ROOT, fd_of: Callable | Non
             row.kept_row = kept
     if not args.check:
         for row in rows:
-            if not row.problem and (root / "artefacts" / row.stem / "samples.npz").is_file():
+            if not row.problem and row.run:  # measured from this clone's artefacts
                 keep_in_record(root, row)
     common = fill_common_budget(rows)
     for row in rows:
