@@ -312,6 +312,8 @@ def fit_resumable(model, data, epochs: int, folder: Path, callbacks: list | None
       ``folder/<mode>/backup``; re-running the cell after a crash continues from there.
     - After training, weights and the history are saved; re-running the cell then loads them
       instead of training again (delete ``folder/<mode>`` to retrain from scratch).
+    - Raising ``epochs`` after a finished run continues it from its saved weights and optimizer
+      state; asking for fewer epochs than a finished run has raises (its weights are kept).
     - ``settings`` (hyper-parameters, JSON-friendly) are recorded with the run; resuming or
       reloading a run trained with other settings raises instead of silently reusing it.
     Returns the history dict (lists per metric).
@@ -327,21 +329,33 @@ def fit_resumable(model, data, epochs: int, folder: Path, callbacks: list | None
         model.built = True
     check_optimizers_built(model)
     weights, history_file = root / "final.weights.h5", root / "history.json"
+    backup_dir, log_file = root / "backup", root / "history.csv"
+    finished_epochs = 0
     if weights.is_file() and history_file.is_file():
         saved = json.loads(history_file.read_text())
-        if saved.get("epochs") == epochs:
+        finished_epochs = int(saved.get("epochs", 0))
+        if finished_epochs == epochs:
             model.load_weights(weights)
             print(f"Loaded the finished run from {root} (delete that folder to train again).")
             return saved["history"]
+        if finished_epochs > epochs:
+            raise RuntimeError(
+                f"{root} holds a finished run of {finished_epochs} epochs, more than the {epochs} "
+                f"asked for. Set the number of epochs to {finished_epochs} to load it, or move or "
+                "delete that folder to train a shorter run.")
+        if not backup_dir.exists():  # a longer run asked for: continue the finished one
+            model.load_weights(weights)
+            fit_kwargs["initial_epoch"] = finished_epochs
+            print(f"Continuing the finished {finished_epochs}-epoch run from {root} "
+                  f"to {epochs} epochs.")
     if hasattr(data, "element_spec"):
         fit_kwargs.setdefault("shuffle", False)  # a tf.data pipeline shuffles itself
-    backup_dir, log_file = root / "backup", root / "history.csv"
     timer_file = root / EPOCH_SECONDS_FILE
-    if not backup_dir.exists():
+    if not backup_dir.exists() and not finished_epochs:
         log_file.unlink(missing_ok=True)  # a fresh start: no rows of an older run
         timer_file.unlink(missing_ok=True)
     backup = keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=True)
-    log = keras.callbacks.CSVLogger(str(log_file), append=True)
+    log = HistoryLogger(log_file)
     # The logger comes last, so values that callbacks add to the logs (MetricMonitor) are saved.
     timer = EpochTimer(timer_file)
     model.fit(data, epochs=epochs, callbacks=[backup, timer, *(callbacks or []), log], **fit_kwargs)
@@ -349,6 +363,32 @@ def fit_resumable(model, data, epochs: int, folder: Path, callbacks: list | None
     history = read_history_csv(log_file)
     history_file.write_text(json.dumps({"epochs": epochs, "history": history}))
     return history
+
+
+class HistoryLogger(Callback):
+    """Append each epoch's logs to a CSV file (the format of ``keras.callbacks.CSVLogger``).
+
+    Unlike ``CSVLogger`` it rewrites the file with the union of all columns, so a value logged
+    only from some epoch on (a monitor added when a finished run is continued) gets its own
+    column, "nan" in the earlier rows, instead of shifting the other columns.
+    """
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = Path(path)
+
+    def on_epoch_end(self, epoch, logs=None):
+        import csv
+
+        rows = _history_rows(self.path) if self.path.is_file() else []
+        rows.append({"epoch": epoch, **{key: float(value) for key, value in (logs or {}).items()}})
+        columns = ["epoch"] + sorted({key for row in rows for key in row} - {"epoch"})
+        partial = self.path.with_suffix(".csv.part")
+        with open(partial, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns, restval="nan")
+            writer.writeheader()
+            writer.writerows(rows)
+        partial.replace(self.path)  # never a half-written history
 
 
 def _history_rows(path: Path) -> list[dict]:

@@ -247,6 +247,33 @@ def test_fit_resumable_resumes_then_reloads(isolated):
         np.testing.assert_allclose(a, b)
 
 
+def test_fit_resumable_continues_a_finished_run_to_more_epochs(isolated):
+    folder = isolated / "run"
+    first = TinyModel()
+    first.compile()
+    shorter = training.fit_resumable(first, tiny_dataset(), 2, folder, verbose=0)
+    # a longer run asked for, with a monitor the first part did not have
+    second = TinyModel()
+    second.compile()
+    recorder = EpochRecorder()
+    late = training.MetricMonitor("late", lambda model: 1.5, verbose=False)
+    longer = training.fit_resumable(second, tiny_dataset(), 3, folder, callbacks=[recorder, late],
+                                    verbose=0)
+    assert recorder.epochs == [2] and recorder.start_iterations == 2 * STEPS_PER_EPOCH
+    assert int(second.g_opt.iterations.numpy()) == 3 * STEPS_PER_EPOCH
+    assert longer["g_loss"][:2] == shorter["g_loss"] and len(longer["g_loss"]) == 3
+    assert np.isnan(longer["late"][:2]).all() and longer["late"][2] == 1.5  # its own column
+    assert training.monitored_curve(folder / "fast" / "history.csv", "late") == [(3, 1.5)]
+    # fewer epochs than the finished run: refused, and the run is still there
+    third = TinyModel()
+    third.compile()
+    with pytest.raises(RuntimeError, match="finished run of 3 epochs"):
+        training.fit_resumable(third, tiny_dataset(), 2, folder, verbose=0)
+    reloaded = training.fit_resumable(third, tiny_dataset(), 3, folder, verbose=0)
+    assert reloaded["g_loss"] == longer["g_loss"]
+    np.testing.assert_array_equal(reloaded["late"], longer["late"])  # nan where not measured
+
+
 def test_training_seconds_sums_every_epoch_file_below_a_folder(tmp_path):
     for stage, rows in (("stage_04", ["1,1.5", "2,2.5"]), ("stage_08", ["1,10.0"])):
         folder = tmp_path / stage / "full"
