@@ -137,6 +137,8 @@ def readme_rows(text: str, name: str = "gallery") -> dict[str, str]:
 
 # Extra numbers worth a place in the table where a notebook measures many (first three shown).
 HIGHLIGHTS = {
+    # the run's length beside the fitted baseline and the raw (not averaged) weights
+    "06_dcgan_colour": ("updates", "fd_baseline", "fd_raw_weights"),
     "07_wgan": ("fd_wgan_clip", "ring_wgan_gp_toy_modes", "ring_wgan_gp_toy_high_quality"),
     # the 1000-step samplers run on whichever weights (EMA or raw) did better at 50 steps
     "11_diffusion": ("fd_dcgan_05", "fd_EMA_ddpm_1000", "fd_raw_ddpm_1000", "images_seen"),
