@@ -34,8 +34,7 @@ LESSONS = (
            "MNIST (full mode offline: Fashion-MNIST)",
            "45 min measured on a busy machine (3 seeds, 84 runs of 2,000 iterations; now 90)", "≈ 30 s"),
     Lesson("04_dense_gan.ipynb", "Dense GAN, GAN theory, mode collapse", "Fashion-MNIST, 8-Gaussian ring",
-           "≈ 10 min (measured 593 s)", "≈ 95–145 s (over the 90 s "
-           "budget: the speed comparison)", mixed_precision=True),
+           "≈ 10 min (measured 593 s)", "≈ 60–80 s", mixed_precision=True),
     Lesson("05_dcgan_fashion_mnist.ipynb", "DCGAN, convolution arithmetic", "Fashion-MNIST",
            "≈ 2¼ h (measured: 154–171 s per epoch × 50, machine otherwise idle)", "≈ 45 s"),
     Lesson("06_dcgan_colour.ipynb", "DCGAN on 64×64 colour images", "emoji faces / CIFAR-10 / your folder",
@@ -58,7 +57,7 @@ LESSONS = (
            mixed_precision=True),
     Lesson("11_diffusion.ipynb", "Diffusion: DDPM training, DDIM sampling", "Fashion-MNIST",
            "sized for about an hour (5 epochs, then a 1000-step sampler on 300 images)",
-           "≈ 100 s (101 s measured on an idle machine)",
+           "≈ 65–90 s (63 s of cells, CPU policy)",
            mixed_precision=True),
 )
 
