@@ -85,6 +85,11 @@ def ring_metrics(samples: np.ndarray, centres: np.ndarray, std: float,
     mode: the course's ``modes_covered`` needs at least ``min_fraction`` of all samples to be
     high-quality samples of that mode; ``modes_any`` (the rule of the VEEGAN paper, Srivastava et
     al. 2017, behind its published table) needs only one.
+
+    Collapse is measured apart from quality: ``nearest_shares`` is each mode's share of *all*
+    samples, each counted at its nearest centre however far away, and ``largest_share`` the
+    biggest of them (1 / number of modes for samples spread like the data, 1.0 when every sample
+    lies nearer one mode than any other).
     """
     samples = np.asarray(samples, dtype=np.float64)
     distances = np.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=2)
@@ -92,8 +97,10 @@ def ring_metrics(samples: np.ndarray, centres: np.ndarray, std: float,
     good = distances.min(axis=1) <= 3 * std
     counts = np.bincount(nearest[good], minlength=len(centres))
     covered = int(np.sum(counts >= max(1, min_fraction * len(samples))))
+    shares = np.bincount(nearest, minlength=len(centres)) / len(samples)
     return {"modes_covered": covered, "modes_any": int(np.sum(counts >= 1)),
-            "high_quality": float(good.mean()), "per_mode": counts.tolist()}
+            "high_quality": float(good.mean()), "per_mode": counts.tolist(),
+            "nearest_shares": shares.tolist(), "largest_share": float(shares.max())}
 
 
 def sparsity(arrays) -> float:

@@ -74,6 +74,7 @@ def test_ring_metrics_exact_ring_samples_cover_all_modes():
     assert result["modes_covered"] == 8
     assert result["high_quality"] == pytest.approx(1.0)
     assert result["per_mode"] == [50] * 8
+    assert result["largest_share"] == pytest.approx(1 / 8)
 
 
 def test_ring_metrics_single_mode_and_off_ring_samples():
@@ -84,10 +85,24 @@ def test_ring_metrics_single_mode_and_off_ring_samples():
     assert result["modes_covered"] == 1
     assert result["per_mode"][3] == max(result["per_mode"])
     assert result["high_quality"] > 0.95
+    assert result["largest_share"] == 1.0 and np.argmax(result["nearest_shares"]) == 3
     # the origin is 2 away from every centre: never high quality, no mode covered
     at_origin = np.zeros((100, 2))
-    assert metrics.ring_metrics(at_origin, centres, std=0.02) == {
+    result = metrics.ring_metrics(at_origin, centres, std=0.02)
+    assert {key: result[key] for key in ("modes_covered", "modes_any", "high_quality", "per_mode")} == {
         "modes_covered": 0, "modes_any": 0, "high_quality": 0.0, "per_mode": [0] * 8}
+
+
+def test_a_collapsed_blob_off_the_centre_is_collapse_without_quality():
+    """A generator that hops between modes lands beside one, not on it: collapse, no quality."""
+    centres = ring_centres(8, 2.0)
+    rng = np.random.default_rng(6)
+    blob = centres[5] * 0.8 + rng.normal(0, 0.1, size=(1000, 2))  # 0.4 inside the ring, 5× wider
+    result = metrics.ring_metrics(blob, centres, std=0.02)
+    assert result["largest_share"] > 0.95 and np.argmax(result["nearest_shares"]) == 5
+    assert result["high_quality"] < 0.01 and result["modes_covered"] == 0
+    spread = rng.normal(0, 2.0, size=(4000, 2))  # no collapse: every mode gets a share
+    assert metrics.ring_metrics(spread, centres, std=0.02)["largest_share"] < 0.2
 
 
 def test_the_veegan_rule_counts_a_mode_with_a_single_good_sample_and_the_course_rule_does_not():
