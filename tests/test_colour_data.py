@@ -335,7 +335,10 @@ def _run_data_cells(dataset: str, monkeypatch) -> dict:
     scope["DATASET"] = dataset
     exec(_cell(cells, "image_dataset_from_directory("), scope)
     exec(_cell(cells, "def training_pipeline"), scope)
-    batch = next(iter(scope["dataset"]))
+    exec(_cell(cells, "def thumbnails"), scope)  # cluster labels, then the training pipeline
+    batch, labels = next(iter(scope["dataset"]))
+    assert labels.shape == batch.shape[:1] and 0 <= int(labels.numpy().min())
+    assert int(labels.numpy().max()) < scope["CLUSTERS"]
     rng = np.random.default_rng(0)
     scope["samples"] = rng.uniform(-1, 1, (210, 64, 64, 3)).astype(np.float32)
     scope["meter"] = _StubMeter()
