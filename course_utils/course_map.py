@@ -38,7 +38,7 @@ LESSONS = (
     Lesson("05_dcgan_fashion_mnist.ipynb", "DCGAN, convolution arithmetic", "Fashion-MNIST",
            "≈ 2¼ h (measured: 154–171 s per epoch × 50, machine otherwise idle)", "≈ 45 s"),
     Lesson("06_dcgan_colour.ipynb", "DCGAN on 64×64 colour images", "emoji faces / CIFAR-10 / your folder",
-           "≈ 50–60 min (measured: 54 min of training beside other work, 56–60 s per epoch alone)",
+           "≈ 55–60 min (measured 58 min: 58–60 s per epoch alone, about 82 s with the monitors)",
            "≈ 65–85 s"),
     Lesson("07_wgan.ipynb", "Wasserstein GAN: clipping and gradient penalty", "Fashion-MNIST, ring",
            "≈ 60 min + the deep-critic study (measured before it: WGAN 21, WGAN-GP 26, ring 8 min)",
