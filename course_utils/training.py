@@ -428,12 +428,28 @@ def monitored_curve(history_csv: Path, name: str) -> list[tuple[int, float]]:
     return curve
 
 
+#: Two runs count as trained at equal budget when their real images seen differ by at most this factor.
+EQUAL_BUDGET_FACTOR = 2.0
+
+#: A winner that saw more than this share of extra images is not called better at equal budget.
+SAME_IMAGES_TOLERANCE = 0.05
+
+
 def point_near(curve: list[tuple[int, float]], images_per_epoch: float,
                images: float) -> tuple[int, float] | None:
-    """The ``(epoch, value)`` of a :func:`monitored_curve` measured after the number of images
-    closest to ``images`` (``None`` for an empty curve); compares runs at equal data seen."""
+    """The ``(epoch, value)`` of a :func:`monitored_curve` to compare with a run that saw ``images``.
+
+    The first measurement taken after at least ``images`` real images, when one was taken within
+    :data:`EQUAL_BUDGET_FACTOR` times that many: the curve's model is then never given the smaller
+    budget, so a run that beats it did not win by having seen more data. Otherwise (the curve
+    stops earlier or starts later) the measurement nearest in images. ``None`` for an empty curve.
+    """
     if not curve:
         return None
+    at_or_after = [point for point in curve
+                   if images <= point[0] * images_per_epoch <= EQUAL_BUDGET_FACTOR * images]
+    if at_or_after:
+        return min(at_or_after, key=lambda point: point[0])
     return min(curve, key=lambda point: abs(point[0] * images_per_epoch - images))
 
 
@@ -514,25 +530,30 @@ def budget_table(rows: dict[str, dict], name: str = "fd") -> str:
     return "\n".join(lines)
 
 
-#: Two runs count as trained at equal budget when their real images seen differ by at most this factor.
-EQUAL_BUDGET_FACTOR = 2.0
-
-
 def equal_budget_verdict(this: str, this_row: dict, other: str, other_row: dict, name: str = "fd") -> str:
     """One sentence: which of two models has the lower ``name`` after about as many real images.
 
     Rows are :func:`budget_table` rows (``images`` and ``name``). When one model saw more than
     :data:`EQUAL_BUDGET_FACTOR` times the other's images, the sentence says so and names no winner:
-    a comparison at unequal budget teaches the wrong lesson.
+    a comparison at unequal budget teaches the wrong lesson. When the winner saw more than
+    :data:`SAME_IMAGES_TOLERANCE` more images than the loser, the sentence says that the win may
+    come from the larger budget.
     """
     ratio = other_row["images"] / this_row["images"]
     if not 1 / EQUAL_BUDGET_FACTOR <= ratio <= EQUAL_BUDGET_FACTOR:
         return (f"→ no comparison at equal budget: the {other}'s nearest measurement is after "
                 f"{other_row['images']:,.0f} real images, {ratio:.2g}× the {this}'s "
                 f"{this_row['images']:,.0f}")
-    lower = this if this_row[name] < other_row[name] else other
-    return (f"→ after about as many real images ({this_row['images']:,.0f} vs {other_row['images']:,.0f}) "
-            f"the {lower} has the lower {name.upper()} ({this_row[name]:.2f} vs {other_row[name]:.2f})")
+    rows = {this: this_row, other: other_row}
+    winner, loser = (this, other) if this_row[name] < other_row[name] else (other, this)
+    sentence = (f"→ after about as many real images ({this_row['images']:,.0f} vs "
+                f"{other_row['images']:,.0f}) the {winner} has the lower {name.upper()} "
+                f"({rows[winner][name]:.2f} against the {loser}'s {rows[loser][name]:.2f})")
+    more = rows[winner]["images"] / rows[loser]["images"]
+    if more > 1 + SAME_IMAGES_TOLERANCE:
+        sentence += (f", but it saw {more:.2f}× the {loser}'s images, so the win may come from the "
+                     f"larger budget")
+    return sentence
 
 
 def check_optimizers_built(model) -> None:

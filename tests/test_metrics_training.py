@@ -330,10 +330,13 @@ def test_monitored_curve_reads_a_resumed_run_with_true_epoch_numbers(isolated):
     assert training.monitored_curve(folder / "missing.csv", "fd") == []
 
 
-def test_point_near_picks_the_measurement_closest_in_images_seen():
+def test_point_near_never_gives_the_curves_model_the_smaller_budget():
     curve = [(2, 30.0), (4, 20.0), (6, 10.0)]
-    assert training.point_near(curve, 1000, 4400) == (4, 20.0)
-    assert training.point_near(curve, 1000, 100_000) == (6, 10.0)
+    assert training.point_near(curve, 1000, 4400) == (6, 10.0)   # 4,000 is nearer but fewer images
+    assert training.point_near(curve, 1000, 4000) == (4, 20.0)   # exactly as many images
+    assert training.point_near(curve, 1000, 2500) == (4, 20.0)
+    assert training.point_near(curve, 1000, 100_000) == (6, 10.0)  # the curve stops earlier: nearest
+    assert training.point_near(curve, 1000, 500) == (2, 30.0)      # it starts more than 2x later
     assert training.point_near([], 1000, 4400) is None
 
 
@@ -373,9 +376,12 @@ def test_budget_near_adds_what_the_other_run_had_spent_by_then(isolated):
 def test_equal_budget_verdict_names_the_lower_fd_only_when_the_budgets_are_close():
     dcgan = {"images": 60_000, "fd": 9.0}
     verdict = training.equal_budget_verdict("diffusion model", {"images": 51_200, "fd": 12.5}, "DCGAN", dcgan)
-    assert "the DCGAN has the lower FD (12.50 vs 9.00)" in verdict and "51,200 vs 60,000" in verdict
-    better = training.equal_budget_verdict("VAE", {"images": 90_000, "fd": 4.0}, "DCGAN", dcgan)
-    assert "the VAE has the lower FD" in better
+    assert "the DCGAN has the lower FD (9.00 against the diffusion model's 12.50)" in verdict
+    assert "51,200 vs 60,000" in verdict and "1.17× the diffusion model's images" in verdict
+    better = training.equal_budget_verdict("VAE", {"images": 58_000, "fd": 4.0}, "DCGAN", dcgan)
+    assert better.endswith("the VAE has the lower FD (4.00 against the DCGAN's 9.00)")  # fewer images
+    lucky = training.equal_budget_verdict("VAE", {"images": 90_000, "fd": 4.0}, "DCGAN", dcgan)
+    assert "the VAE has the lower FD" in lucky and "1.50× the DCGAN's images" in lucky
     for far in (2_560, 180_000):   # more than 2x apart either way: no winner named
         verdict = training.equal_budget_verdict("VAE", {"images": far, "fd": 1.0}, "DCGAN", dcgan)
         assert verdict.startswith("→ no comparison at equal budget") and "lower" not in verdict
