@@ -147,7 +147,11 @@ def fill_common_budget(rows: list[Row]) -> float | None:
             continue
         if not row.curve:
             continue
-        epoch, images, value = min(row.curve, key=lambda point: abs(point[1] - common))
+        # the first measurement after at least the common budget, so no row is read at fewer
+        # images than the model that set it; else the nearest one, when it is close
+        after = [point for point in row.curve if common <= point[1] <= 1.25 * common]
+        epoch, images, value = (after[0] if after else
+                                min(row.curve, key=lambda point: abs(point[1] - common)))
         if math.isclose(images, common, rel_tol=0.25):
             row.common_epoch, row.fd_at_common = epoch, value
     return common
@@ -163,8 +167,9 @@ def markdown(rows: list[Row], common: float | None) -> str:
     lines = [
         "Produced by `python tools/leaderboard.py` from each notebook's full-mode samples and the",
         "budget it recorded. FD: Fréchet distance on one meter (the Fashion-MNIST feature network),",
-        "lower is better; the last column is the FD each notebook recorded while training after the",
-        f"common budget of {budget} real images (the fewest any model saw), where it records a curve.",
+        "lower is better; the last column is the FD each notebook recorded while training at its first",
+        f"measurement after the common budget of {budget} real images (the fewest any model saw), where",
+        "it records a curve.",
         "",
         "| model | notebook | real images seen | updates | training time | FD | FD at common budget |",
         "|---|---|---|---|---|---|---|",
