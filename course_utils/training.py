@@ -435,22 +435,31 @@ EQUAL_BUDGET_FACTOR = 2.0
 SAME_IMAGES_TOLERANCE = 0.05
 
 
-def point_near(curve: list[tuple[int, float]], images_per_epoch: float,
-               images: float) -> tuple[int, float] | None:
-    """The ``(epoch, value)`` of a :func:`monitored_curve` to compare with a run that saw ``images``.
+def index_at_budget(images_seen: list[float], images: float,
+                    factor: float = EQUAL_BUDGET_FACTOR) -> int | None:
+    """Which of a run's measurements (taken after ``images_seen[i]`` real images) to compare with a
+    run that saw ``images``.
 
     The first measurement taken after at least ``images`` real images, when one was taken within
-    :data:`EQUAL_BUDGET_FACTOR` times that many: the curve's model is then never given the smaller
-    budget, so a run that beats it did not win by having seen more data. Otherwise (the curve
-    stops earlier or starts later) the measurement nearest in images. ``None`` for an empty curve.
+    ``factor`` times that many: the measured model is then never given the smaller budget, so a
+    run that beats it did not win by having seen more data. Otherwise (the measurements stop
+    earlier or start later) the one nearest in images. ``None`` when there are none.
     """
-    if not curve:
+    if not images_seen:
         return None
-    at_or_after = [point for point in curve
-                   if images <= point[0] * images_per_epoch <= EQUAL_BUDGET_FACTOR * images]
+    order = range(len(images_seen))
+    at_or_after = [i for i in order if images <= images_seen[i] <= factor * images]
     if at_or_after:
-        return min(at_or_after, key=lambda point: point[0])
-    return min(curve, key=lambda point: abs(point[0] * images_per_epoch - images))
+        return min(at_or_after, key=lambda i: images_seen[i])
+    return min(order, key=lambda i: abs(images_seen[i] - images))
+
+
+def point_near(curve: list[tuple[int, float]], images_per_epoch: float,
+               images: float) -> tuple[int, float] | None:
+    """The ``(epoch, value)`` of a :func:`monitored_curve` to compare with a run that saw ``images``,
+    chosen by :func:`index_at_budget` (``None`` for an empty curve)."""
+    index = index_at_budget([epoch * images_per_epoch for epoch, _ in curve], images)
+    return None if index is None else curve[index]
 
 
 def monitored_near(folder: Path, name: str, images: float,

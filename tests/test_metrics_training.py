@@ -340,6 +340,14 @@ def test_point_near_never_gives_the_curves_model_the_smaller_budget():
     assert training.point_near([], 1000, 4400) is None
 
 
+def test_index_at_budget_reads_uneven_spacing_and_a_narrower_window():
+    seen = [1_000, 2_600, 2_900, 7_000]
+    assert training.index_at_budget(seen, 2_500) == 1                # first at or after, not the nearest
+    assert training.index_at_budget(seen, 4_000) == 3                # 7,000 is within 2x
+    assert training.index_at_budget(seen, 4_000, factor=1.25) == 2  # not within 1.25x: the nearest
+    assert training.index_at_budget([], 4_000) is None
+
+
 def test_monitored_near_reads_another_notebooks_run(isolated):
     folder = isolated / "05_like"
     history = folder / "checkpoints" / "fast" / "history.csv"  # the isolated fixture sets fast mode

@@ -135,6 +135,8 @@ def measure(root: Path, stem: str, fd_of: Callable) -> Row:
 
 def fill_common_budget(rows: list[Row]) -> float | None:
     """The fewest real images any measured model saw, and each model's monitored FD near it."""
+    from course_utils import training
+
     seen = [row.images for row in rows if row.images and not row.problem]
     if not seen:
         return None
@@ -149,9 +151,8 @@ def fill_common_budget(rows: list[Row]) -> float | None:
             continue
         # the first measurement after at least the common budget, so no row is read at fewer
         # images than the model that set it; else the nearest one, when it is close
-        after = [point for point in row.curve if common <= point[1] <= 1.25 * common]
-        epoch, images, value = (after[0] if after else
-                                min(row.curve, key=lambda point: abs(point[1] - common)))
+        index = training.index_at_budget([point[1] for point in row.curve], common, factor=1.25)
+        epoch, images, value = row.curve[index]
         if math.isclose(images, common, rel_tol=0.25):
             row.common_epoch, row.fd_at_common = epoch, value
     return common
