@@ -9,8 +9,8 @@ learning-rate warm-up and decay are compressed into one pass over the 60,000 tra
 It trains with plain ``fit`` (no checkpoints; nothing of the notebook's own run is touched), then
 measures the FD of 500 DDIM-50 samples of the raw weights with η = 0 and η = 1. ``--seed`` changes
 the network's initialisation; one seed per probe cannot tell a difference of a point or two from
-noise. Each result is printed and appended,
-as one JSON line, to ``runs/probes/11_recipes.jsonl``. About 6–7 minutes per probe on 2 CPU cores.
+noise. Each result is printed and appended, as one JSON line, to ``runs/probes/11_recipes.jsonl``.
+About 6–7 minutes per probe on 2 CPU cores.
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "11_diffusion.ipynb"
 RESULTS = ROOT / "runs" / "probes" / "11_recipes.jsonl"
 SAMPLES, STEPS = 500, 50
-#: The set-up cell (installs on Colab) and the widget cell; plots run on Matplotlib's Agg backend.
-SKIPPED = ("# Set-up", "schedule_explorer")
+#: Skipped: the set-up cell (it installs on Colab) and the widget cell; plots run on the Agg backend.
+SETUP_CELL, WIDGET_CALL = "# Set-up", "schedule_explorer"
+#: The notebook's initialisation seed (``make_diffusion(seed=11)``), used when ``--seed`` is not given.
+NOTEBOOK_SEED = 11
 #: How the parameter cell begins.
 PARAMETER_CELL = "DATASET = "
 
@@ -55,7 +57,7 @@ def notebook_code() -> list[str]:
         if cell["cell_type"] != "code":
             continue
         source = "".join(cell["source"])
-        if not source.startswith(SKIPPED[0]) and not any(marker in source for marker in SKIPPED[1:]):
+        if not source.startswith(SETUP_CELL) and WIDGET_CALL not in source:
             code.append(source)
         if "model = make_diffusion(" in source:
             return code
@@ -92,7 +94,8 @@ def main() -> None:
     model.fit(names["train_data"], epochs=1, verbose=0)
     seconds = time.perf_counter() - start
     updates = int(model.updates.numpy())
-    result = {"name": args.name, "settings": overrides, "seed": args.seed or 11, "updates": updates,
+    seed = NOTEBOOK_SEED if args.seed is None else args.seed
+    result = {"name": args.name, "settings": overrides, "seed": seed, "updates": updates,
               "images": updates * names["BATCH_SIZE"], "train_seconds": round(seconds)}
     for eta in (0.0, 1.0):
         samples = names["generate"](model.network, SAMPLES, STEPS, eta=eta)
