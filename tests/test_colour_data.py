@@ -208,6 +208,18 @@ def test_faces_subset_renders_into_its_own_folder(data_cache):
     assert len(list(folder.glob("*.png"))) == 2 * len(faces)  # every glyph and its mirror image
 
 
+@pytest.mark.skipif(emoji.find_font() is None, reason="fonts-noto-color-emoji not installed")
+def test_the_smileys_are_the_round_faces_without_the_heads():
+    font = emoji.find_font()
+    faces = set(emoji._emoji_codepoints(font, "faces"))
+    smileys = set(emoji._emoji_codepoints(font, "smileys"))
+    assert 90 <= len(smileys) <= 110 and smileys < faces
+    assert 0x1F600 in smileys and 0x263A in smileys  # grinning face, smiling face
+    heads = faces - smileys
+    assert {0x1F431, 0x1F916, 0x1F466} <= heads  # cat face, robot, boy: faces, not smileys
+    assert not heads & smileys
+
+
 def test_faces_without_font_fall_back_to_the_shapes(data_cache, no_font, few_shapes, capsys):
     loaded = emoji.load_subset("faces")
     assert loaded.name == "shapes (stand-in for emoji)" and "stand-in" in loaded.source

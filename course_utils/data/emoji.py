@@ -4,9 +4,10 @@ The font comes from a system package (``fonts-noto-color-emoji``); Colab and man
 :func:`colour_folder` then prints why and how to get it, and falls back to the synthetic colour
 shapes stand-in (:mod:`course_utils.data.shapes`).
 
-``subset`` picks part of the font: ``"all"`` (every glyph, about 1,400) or ``"faces"`` (the
+``subset`` picks part of the font: ``"all"`` (every glyph, about 1,400), ``"faces"`` (the
 glyphs that show one face: smileys, cat and monkey faces, people's heads, animal heads and
-creatures such as the ghost or the robot), see :data:`SUBSETS`. Each subset is rendered into its
+creatures such as the ghost or the robot) or ``"smileys"`` (only the round yellow smileys),
+see :data:`SUBSETS`. Each subset is rendered into its
 own cache folder. Every glyph is also stored mirrored, as ``u<code>_m.png`` next to
 ``u<code>.png``; :func:`course_utils.data.load_folder` keeps such twins in the same split.
 """
@@ -42,12 +43,15 @@ def find_font() -> Path | None:
     return None
 
 
-# Code-point ranges (inclusive) of the glyphs that show one face, front on.
-_FACES = (
-    (0x1F600, 0x1F637), (0x1F641, 0x1F644),  # smileys: grinning … medical mask, frowning … eye roll
+# Code-point ranges (inclusive) of the round smileys: one yellow face, front on.
+_SMILEYS = (
+    (0x1F600, 0x1F637), (0x1F641, 0x1F644),  # grinning … medical mask, frowning … eye roll
     (0x1F910, 0x1F915), (0x1F917, 0x1F917), (0x1F920, 0x1F925), (0x1F927, 0x1F92F),
     (0x1F970, 0x1F976), (0x1F978, 0x1F97A), (0x1F9D0, 0x1F9D0), (0x1FAE0, 0x1FAE5),
-    (0x1FAE8, 0x1FAE8), (0x2639, 0x263A),  # more smileys (2639/263A: frowning/smiling face)
+    (0x1FAE8, 0x1FAE8), (0x2639, 0x263A),  # 2639/263A: frowning/smiling face
+)
+# The other glyphs that show one face, front on: heads of cats, animals, people and creatures.
+_HEADS = (
     (0x1F638, 0x1F640), (0x1F648, 0x1F64A),  # cat faces, the three monkeys
     (0x1F42D, 0x1F432), (0x1F434, 0x1F43C), (0x1F428, 0x1F428), (0x1F981, 0x1F981),
     (0x1F984, 0x1F984), (0x1F98A, 0x1F98A),  # animal heads: mouse … panda, koala, lion, unicorn, fox
@@ -57,8 +61,10 @@ _FACES = (
     (0x1F479, 0x1F47B), (0x1F47D, 0x1F47D), (0x1F47F, 0x1F480), (0x1F916, 0x1F916),
     (0x1F4A9, 0x1F4A9), (0x1F383, 0x1F383),  # creatures: ogre, goblin, ghost, alien, imp, skull …
 )
+_FACES = _SMILEYS + _HEADS
 #: Named parts of the font: ``None`` means every glyph.
-SUBSETS: dict[str, tuple[tuple[int, int], ...] | None] = {"all": None, "faces": _FACES}
+SUBSETS: dict[str, tuple[tuple[int, int], ...] | None] = {
+    "all": None, "faces": _FACES, "smileys": _SMILEYS}
 SUBSET_VERSION = 1  # part of a subset's cache folder name: a changed list never reuses old images
 
 
@@ -158,8 +164,8 @@ def emoji_folder(size: int = 64, subset: str = "all") -> Path:
 def colour_folder(size: int = 64, subset: str = "all") -> tuple[Path, str]:
     """The offline colour image folder and where it came from: the emoji, or the stand-in.
 
-    ``subset``: ``"all"`` or ``"faces"`` (see :data:`SUBSETS`). Without the font (and no rendered
-    copy in the cache) it prints why and how to get the emoji, then returns the folder of
+    ``subset``: ``"all"``, ``"faces"`` or ``"smileys"`` (see :data:`SUBSETS`). Without the font
+    (and no rendered copy in the cache) it prints why and how to get the emoji, then returns the folder of
     synthetic colour shapes, which needs neither font nor network, whatever the subset.
     """
     from course_utils.data import shapes
