@@ -105,3 +105,17 @@ def test_a_readme_row_from_before_records_is_kept_until_a_new_run(tmp_path, monk
     (root / "README.md").write_text(README.replace("\nold\n", f"\n{row}\n"))
     leaderboard.main([], root=root, fd_of=fake_fd)
     assert row in (root / "README.md").read_text()
+
+
+def test_a_curve_recorded_in_metrics_json_is_read_at_its_own_image_counts(tmp_path, monkeypatch):
+    """09's stages differ in images per epoch: its curve gives the images seen at each point."""
+    root = make_project(tmp_path, monkeypatch)
+    folder = root / "artefacts" / "11_diffusion"
+    saved = json.loads((folder / "metrics.json").read_text())
+    curve = [[1, 50_000, 40.0], [2, 400_000, 12.0], [3, 600_000, 9.0]]
+    artefacts.write_metrics(folder, {**saved, "images_seen": 900_000, "fd_curve": curve})
+    row = leaderboard.measure(root, "11_diffusion", fake_fd)
+    assert row.curve == curve  # not epoch × images_seen / epochs (300,000 per epoch)
+    dcgan = leaderboard.Row("05", "DCGAN", images=500_000, fd=3.0)
+    leaderboard.fill_common_budget([dcgan, row])
+    assert (row.common_epoch, row.fd_at_common) == (3, 9.0)  # the first point after 500,000 images

@@ -8,9 +8,11 @@ A comparison teaches the wrong lesson when the budgets differ, so each row says 
 model was given: real images seen, generator (or network) updates and training seconds, as its
 notebook recorded them in ``artefacts/<stem>/metrics.json``. The FD of every model's 1,000 saved
 samples is measured again here on one meter (the full-mode Fashion-MNIST feature network), and,
-for notebooks that record an FD curve while they train (``training.MetricMonitor``), the FD after
-the common budget: the number of real images seen by the model that saw the fewest. Only
-full-mode results count; a notebook without one is listed as not yet run.
+for notebooks that record an FD curve while they train (``training.MetricMonitor``; read from
+``metrics.json``'s ``fd_curve`` of [epoch, images seen, FD] where the notebook writes one, else from
+its ``history.csv`` at equal images per epoch), the FD after the common budget: the number of real
+images seen by the model that saw the fewest. Only full-mode results count; a notebook without one
+is listed as not yet run.
 
 Each measured row (budget, FD, recorded curve) is also kept in the notebook's committed record
 ``docs/gallery/<stem>.json`` beside its gallery grid, so a clone without that notebook's
@@ -125,7 +127,9 @@ def measure(root: Path, stem: str, fd_of: Callable) -> Row:
 
     row.fd = float(fd_of(load_samples(samples).astype(np.float32) / 127.5 - 1.0))
     row.run = run_id(metrics)
-    if metrics.get("epochs") and row.images:
+    if metrics.get("fd_curve"):  # [epoch, images seen, FD], for runs whose epochs differ in size
+        row.curve = [[int(epoch), float(seen), float(value)] for epoch, seen, value in metrics["fd_curve"]]
+    elif metrics.get("epochs") and row.images:
         per_epoch = row.images / metrics["epochs"]
         history = folder / "checkpoints" / "full" / "history.csv"  # full mode only, whatever COURSE_FAST says
         row.curve = [[epoch, epoch * per_epoch, value]
