@@ -332,6 +332,13 @@ def test_the_fast_budget_follows_a_slower_machine_but_never_shrinks():
     assert "252 s = 180 s × 1.40" in message and "Cell 17 94 s" in message
 
 
+def test_the_bfloat16_pass_is_not_judged_by_time_but_the_float32_pass_is():
+    assert rehearse.time_budget(mixed=True, factor=1.0) is None
+    assert rehearse.time_budget(mixed=False, factor=1.5) == pytest.approx(1.5 * rehearse.FAST_BUDGET_S)
+    assert rehearse.budget_text(None) == " (time not judged)"
+    assert rehearse.budget_text(270.0) == " of 270 s"
+
+
 def test_the_speed_probe_reports_seconds():
     done = subprocess.run([sys.executable, str(rehearse.SPEED_PROBE)], capture_output=True, text=True,
                           check=True)
