@@ -82,9 +82,11 @@ the machine was shared, load average 4-10 on 2 cores, so every number below is n
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -103,11 +105,51 @@ class Result:
     seconds: float
     spread: float = 0.0  # (best - worst) / best over the rounds
     round_rates: list[float] = field(default_factory=list)  # images/s of each round, in order
+    #: The share of the machine's CPU that other processes used while the rounds ran (None where the
+    #: system does not report it): speed ratios measured beside a busy neighbour are not the code's.
+    others_share: float | None = None
 
     @property
     def median_images_per_s(self) -> float:
         """The median round: less sensitive to one lucky or disturbed round than the best."""
         return float(np.median(self.round_rates)) if self.round_rates else self.images_per_s
+
+
+#: Above this share of the machine's CPU used by other processes during a timing, its ratios say
+#: more about the neighbours than about the code (two notebooks at once on 2 cores: about 0.5).
+BUSY_SHARE = 0.25
+
+
+def machine_cpu_seconds() -> float | None:
+    """CPU seconds every process on this machine has used since boot (Linux ``/proc/stat``), or
+    ``None`` where the system does not report it."""
+    try:
+        ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle and waiting for I/O
+    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+class OthersWatch:
+    """Measures the share of the machine's CPU that processes other than this one use meanwhile.
+
+    ``share()`` = (CPU seconds of the whole machine − this process's) / (wall seconds × cores)."""
+
+    def __init__(self, machine: Callable[[], float | None] = machine_cpu_seconds,
+                 own: Callable[[], float] = time.process_time, cores: int | None = None,
+                 clock: Callable[[], float] = time.perf_counter):
+        self._machine, self._own, self._clock = machine, own, clock
+        self._cores = cores or os.cpu_count() or 1
+        self._start = (self._machine(), self._own(), self._clock())
+
+    def share(self) -> float | None:
+        machine_start, own_start, wall_start = self._start
+        machine_now, wall = self._machine(), self._clock() - wall_start
+        if machine_start is None or machine_now is None or wall <= 0:
+            return None
+        others = (machine_now - machine_start) - (self._own() - own_start)
+        return min(1.0, max(0.0, others / (wall * self._cores)))
 
 
 # ---------- models ----------
@@ -350,17 +392,19 @@ def measure(gan: str, batch: int, cases: list[_Case], seconds: float, rounds: in
             steps, elapsed = timing[-1]
             case.step_seconds = elapsed / steps
     equal_rounds(cases, per_round, min_steps)
+    watch = OthersWatch()
     for _ in range(rounds):
         for case in cases:
             elapsed = _timed(case.run, case.chunk)
             case.rates.append(case.chunk / elapsed)
             case.seconds += elapsed
+    others = watch.share()
     results = []
     for case in cases:
         best = max(case.rates)
         result = Result(gan, case.name, best * batch, case.chunk * rounds, case.seconds,
                         spread=(max(case.rates) - min(case.rates)) / best,
-                        round_rates=[rate * batch for rate in case.rates])
+                        round_rates=[rate * batch for rate in case.rates], others_share=others)
         results.append(result)
         if verbose:
             print(f"  {gan:<6} {case.name:<28} {result.images_per_s:>12,.0f} images/s "

@@ -11,6 +11,7 @@ classifier score (the inception-score formula). For 2-D toys: modes covered, hig
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -212,7 +213,11 @@ def feature_net(data: ImageData, verbose: bool = True) -> FeatureNet:
         else:
             model.fit(_turned_batches(train_x, 64), epochs=epochs, shuffle=False, verbose=0)
         path.parent.mkdir(parents=True, exist_ok=True)
-        model.save(path)
+        # Saved under a temporary name, then renamed: a run that loads the cache at the same time
+        # (two test workers) or an interrupted save never sees half a file.
+        partial = path.with_name(f".{path.stem}.{os.getpid()}.keras")
+        model.save(partial)
+        os.replace(partial, path)
         source = "trained now"
     _, accuracy = model.evaluate(test_x, test_y, batch_size=512, verbose=0)
     if verbose:

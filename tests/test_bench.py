@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+
 import pytest
 
 pytest.importorskip("tensorflow")
@@ -192,3 +197,33 @@ def test_speed_change_says_slower_when_the_measurement_says_so():
     assert bench.speed_change(1.0, 1.4) == "1.4× slower"
     assert bench.speed_change(2.0, 2.0) == "1.0× faster"
     assert bench.speed_change(1.0, 1.125, digits=2) == "1.12× slower"
+
+
+def test_the_share_of_the_cpu_used_by_other_processes_is_what_this_process_did_not_use():
+    def readings(*values):
+        values = iter(values)
+        return lambda: next(values)
+
+    # 8 s of wall time on 2 cores; the machine used 12 CPU seconds, 4 of them this process's
+    watch = bench.OthersWatch(machine=readings(100.0, 112.0), own=readings(5.0, 9.0), cores=2,
+                              clock=readings(0.0, 8.0))
+    assert watch.share() == 0.5
+    alone = bench.OthersWatch(machine=readings(100.0, 104.0), own=readings(5.0, 9.0), cores=2,
+                              clock=readings(0.0, 8.0))
+    assert alone.share() == 0.0
+    unknown = bench.OthersWatch(machine=lambda: None, cores=2)
+    assert unknown.share() is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads Linux's /proc/stat")
+def test_a_busy_neighbour_is_seen():
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)
+        watch = bench.OthersWatch()
+        time.sleep(2.0)
+        busy = watch.share()
+    finally:
+        spinner.kill()
+    # one spinning process keeps one of the machine's cores busy
+    assert busy is not None and busy >= 0.8 / (os.cpu_count() or 1)

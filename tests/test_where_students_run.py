@@ -7,7 +7,6 @@ import dataclasses
 import hashlib
 import json
 import re
-import subprocess
 import sys
 import types
 from pathlib import Path
@@ -339,8 +338,61 @@ def test_the_bfloat16_pass_is_not_judged_by_time_but_the_float32_pass_is():
     assert rehearse.budget_text(270.0) == " of 270 s"
 
 
-def test_the_speed_probe_reports_seconds():
-    done = subprocess.run([sys.executable, str(rehearse.SPEED_PROBE)], capture_output=True, text=True,
-                          check=True)
-    record = json.loads(done.stdout.strip().splitlines()[-1])
-    assert 0 < record["seconds"] <= max(record["rounds"]) and len(record["rounds"]) == 5
+def test_runtimes_at_the_same_time_each_get_their_own_environment(tmp_path):
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "lib" / "course_utils").mkdir(parents=True)
+    (venv / "lib" / "course_utils" / "__init__.py").write_text("installed\n")
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    slots = rehearse.runtime_slots(venv / "bin" / "python", 2)
+    assert slots[0] == venv / "bin" / "python"
+    assert slots[1] != slots[0] and slots[1].is_symlink()
+    assert slots[1].resolve() == Path(sys.executable).resolve()
+    copied = slots[1].parent.parent / "lib" / "course_utils" / "__init__.py"
+    assert copied.read_text() == "installed\n"
+    copied.unlink()  # what pip uninstall does in that runtime
+    assert (venv / "lib" / "course_utils" / "__init__.py").read_text() == "installed\n"
+
+
+def test_the_bfloat16_pass_runs_two_notebooks_at_once_each_in_a_slot_of_its_own(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    running, seen, lock = {}, [], threading.Lock()
+
+    def fake_run(notebook, scratch, python, install_from, mirror, policy, mixed, probe_before):
+        with lock:
+            assert python not in running.values(), "two runtimes shared one environment"
+            running[notebook] = python
+            seen.append(len(running))
+        time.sleep(0.2)
+        with lock:
+            del running[notebook]
+        assert mixed and policy == "gpu:8.0" and probe_before is None
+        return rehearse.Outcome(notebook.stem, True, 0.2, budget=None)
+
+    monkeypatch.setattr(rehearse, "run_notebook", fake_run)
+    notebooks = [tmp_path / f"{n:02d}_x.ipynb" for n in (4, 7, 8, 9, 10)]
+    slots = [tmp_path / "a" / "python", tmp_path / "b" / "python"]
+    outcomes = rehearse.run_mixed_pass(notebooks, tmp_path, slots, tmp_path / "course.whl", "http://mirror/")
+    assert [item.name for item in outcomes] == [path.stem for path in notebooks]
+    assert max(seen) == 2
+
+
+def test_the_speed_probe_stays_running_and_measures_again_on_request(tmp_path):
+    probe = rehearse.SpeedProbe(Path(sys.executable), tmp_path / "probe.log")
+    try:
+        first = probe.seconds()
+        pid = probe.process.pid
+        second = probe.seconds()
+        assert probe.process.pid == pid  # the same process: TensorFlow imported once
+    finally:
+        probe.close()
+    assert first > 0 and second > 0 and probe.process is None
+
+
+def test_a_failing_speed_probe_warns_and_leaves_the_budget_unscaled(tmp_path, capsys):
+    probe = rehearse.SpeedProbe(Path("/bin/false"), tmp_path / "probe.log")
+    assert probe.seconds() is None
+    assert "the speed probe failed" in capsys.readouterr().out
+    assert rehearse.slowdown(None, None) == 1.0

@@ -125,6 +125,7 @@ class NotebookReport:
     def __init__(self, root: Path):
         self.root = root
         self.runs: dict[str, NotebookRun] = {}
+        self.collected: set[str] = set()  # node ids reported by pytest-xdist's workers
 
     def _run(self, nodeid: str, location=None) -> NotebookRun | None:
         notebook = notebook_of(location[0]) if location else None
@@ -140,6 +141,16 @@ class NotebookReport:
             run = self._run(item.nodeid, item.location)
             if run is not None:
                 run.cells += 1
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids) -> None:
+        """With pytest-xdist the workers collect; every worker reports the same ids, counted once."""
+        for nodeid in ids:
+            if nodeid not in self.collected:
+                self.collected.add(nodeid)
+                run = self._run(nodeid)
+                if run is not None:
+                    run.cells += 1
 
     def pytest_runtest_logstart(self, nodeid, location) -> None:
         run = self._run(nodeid, location)

@@ -10,7 +10,8 @@ What "the way Colab runs it" means here:
   oldest TensorFlow the course supports, the oldest Keras 3 that TensorFlow accepts, ipywidgets 7.7.1),
   kept in ``.rehearsal/venv`` and rebuilt when that file changes. ``course_utils`` is not in it:
   the bootstrap cell of each notebook installs it with its own pip command, whose one target (the
-  repository address) is replaced by a clean copy of this checkout;
+  repository address) is replaced by a wheel built once, with the stack's own pip, from a clean copy
+  of this checkout (what pip does with the repository address: build it, then install it);
 - each notebook runs alone in a fresh "runtime": a scratch folder mounted at ``/content`` (the
   working folder, no checkout), a fresh HOME, ``google.colab`` importable, and the Noto emoji font
   and the Debian dataset packages hidden (a private mount namespace, so root is needed);
@@ -19,8 +20,8 @@ What "the way Colab runs it" means here:
   checksums; what it cannot serve falls back exactly as it would for a student offline;
 - the GPU device policy is forced (``COURSE_DEVICE_POLICY=gpu``: XLA, ``steps_per_execution``), so the
   compiled path a GPU student gets runs here on the CPU; a second pass forces an A100-class policy
-  with ``setup(mixed_precision=True)`` for the notebooks where ``setup`` offers bfloat16 (its times
-  are printed, not judged: see :func:`time_budget`);
+  with ``setup(mixed_precision=True)`` for the notebooks where ``setup`` offers bfloat16, two
+  runtimes at a time (its times are printed, not judged: see :func:`time_budget`);
 - a reset test: a training run on the rehearsal's Google Drive, killed during an epoch in one
   runtime, must continue from its last finished epoch in a fresh runtime that shares only Drive.
 
@@ -34,6 +35,7 @@ import hashlib
 import http.server
 import json
 import os
+import queue
 import re
 import shutil
 import subprocess
@@ -41,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +68,9 @@ SETUP_CALL = re.compile(r"info = course_utils\.setup\(notebook=\\\"(\w+)\\\"\)")
 FAST_BUDGET_S = 180.0
 #: Median of the probe in the rehearsal's stack on that idle machine (measured 2026-11-30).
 REFERENCE_PROBE_S = 0.30
+#: The bfloat16 pass runs this many notebooks at once: its times are not judged, and one notebook
+#: keeps about 1.3 of the 2 cores busy, so two at a time finish the pass sooner.
+MIXED_RUNTIMES_AT_ONCE = 2
 
 
 @dataclass
@@ -158,6 +164,37 @@ def colab_notebook(source: Path, install_from: Path, mixed: bool) -> str:
             raise SystemExit(f"error: {source.name} should call course_utils.setup(notebook=...) "
                              "exactly once")
     return text
+
+
+def build_wheel(venv_python: Path, checkout: Path, folder: Path) -> Path:
+    """``course_utils``'s wheel, built from ``checkout`` by the stack's pip (as pip builds the
+    repository a notebook names), so each runtime's install is an install, not a build."""
+    subprocess.run([str(venv_python), "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(folder),
+                    str(checkout)], check=True, capture_output=True, cwd=folder.parent)
+    wheels = sorted(folder.glob("course_utils-*.whl"))
+    if len(wheels) != 1:
+        raise SystemExit(f"error: building course_utils from {checkout} gave {wheels or 'no wheel'}")
+    return wheels[0]
+
+
+def runtime_slots(venv_python: Path, count: int) -> list[Path]:
+    """The pythons of ``count`` runtimes that run at the same time.
+
+    The first is the rehearsal's own environment. Each other gets a copy made of hard links: a
+    runtime uninstalls and reinstalls ``course_utils``, which replaces files rather than writing
+    into them, so one runtime never changes a file another is using."""
+    venv = venv_python.parent.parent
+    slots = [venv_python]
+    for index in range(1, count):
+        copy = venv.with_name(f"{venv.name}-runtime{index + 1}")
+        shutil.rmtree(copy, ignore_errors=True)
+        try:
+            shutil.copytree(venv, copy, symlinks=True, copy_function=os.link)
+        except OSError:  # another file system: a plain copy
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(venv, copy, symlinks=True)
+        slots.append(copy / "bin" / "python")
+    return slots
 
 
 def make_home(folder: Path, stub: Path) -> Path:
@@ -265,17 +302,40 @@ def headline(values: dict) -> str:
     return f"{name} = {value:.4g}" if isinstance(value, int | float) else f"{name} = {value}"
 
 
-def probe_seconds(venv_python: Path) -> float | None:
-    """The speed probe's time on this machine right now, in the rehearsal's stack (``None``, with a
-    warning, when the probe itself fails: the budget then stays unscaled)."""
-    done = subprocess.run([str(venv_python), str(SPEED_PROBE)], capture_output=True, text=True,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""})
-    try:
-        return float(json.loads(done.stdout.strip().splitlines()[-1])["seconds"])
-    except (IndexError, KeyError, ValueError):
-        print(f"warning: the speed probe failed, the budget is not scaled:\n{done.stderr[-800:]}",
-              flush=True)
-        return None
+class SpeedProbe:
+    """tools/speed_probe.py kept running between notebooks: TensorFlow is imported and the probe's
+    step traced once (11 of a probe's 20 s on a 2-core CI machine); each ``seconds()`` after that
+    costs only the probe's rounds, which are the same steps in the same process as the first."""
+
+    def __init__(self, venv_python: Path, log: Path):
+        self.venv_python, self.log = venv_python, log
+        self.process: subprocess.Popen | None = None
+
+    def seconds(self) -> float | None:
+        """The probe's time on this machine right now (``None``, with a warning, when the probe
+        fails: the budget then stays unscaled)."""
+        try:
+            if self.process is None or self.process.poll() is not None:
+                self.process = subprocess.Popen(
+                    [str(self.venv_python), str(SPEED_PROBE), "--serve"], stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE, stderr=self.log.open("a"), text=True, cwd=self.log.parent,
+                    env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""})
+            else:
+                self.process.stdin.write("\n")
+                self.process.stdin.flush()
+            return float(json.loads(self.process.stdout.readline())["seconds"])
+        except (OSError, KeyError, ValueError) as error:
+            tail = self.log.read_text()[-800:] if self.log.is_file() else ""
+            print(f"warning: the speed probe failed ({error}), the budget is not scaled:\n{tail}",
+                  flush=True)
+            self.close()
+            return None
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
 
 
 #: The budget follows the machine up to this slowdown; beyond it the machine is too busy to judge.
@@ -304,8 +364,9 @@ def time_budget(mixed: bool, factor: float) -> float | None:
     return None if mixed else FAST_BUDGET_S * factor
 
 
-def run_notebook(notebook: Path, scratch: Path, venv_python: Path, checkout: Path, mirror: str,
-                 policy: str, mixed: bool, probe_before: float | None) -> Outcome:
+def run_notebook(notebook: Path, scratch: Path, venv_python: Path, install_from: Path, mirror: str,
+                 policy: str, mixed: bool, probe_before: float | None,
+                 probe: SpeedProbe | None = None) -> Outcome:
     """One notebook in a fresh runtime; PASS when every cell ran, every assertion held, and the run
     fit the fast-mode budget scaled by the machine's slowdown measured around it.
 
@@ -316,7 +377,7 @@ def run_notebook(notebook: Path, scratch: Path, venv_python: Path, checkout: Pat
     runtime = Path(tempfile.mkdtemp(prefix=notebook.stem[:2] + "-", dir=scratch))
     content, home = runtime / "content", make_home(runtime / "home", STUB)
     content.mkdir()
-    (content / notebook.name).write_text(colab_notebook(notebook, checkout, mixed), encoding="utf-8")
+    (content / notebook.name).write_text(colab_notebook(notebook, install_from, mixed), encoding="utf-8")
     env = runtime_env(home, venv_python, STUB, mirror, policy, runtime / "drive")
     command = [str(venv_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
                "--nbval-cell-timeout=900", "--durations=5", notebook.name]
@@ -330,11 +391,13 @@ def run_notebook(notebook: Path, scratch: Path, venv_python: Path, checkout: Pat
         ran_in = values.get("precision")
         if ran_in != "mixed_bfloat16":
             passed, tail = False, f"the mixed-precision pass ran in {ran_in!r}, not 'mixed_bfloat16'"
-    probe_after = None if mixed else probe_seconds(venv_python)
-    factor = slowdown(probe_before, probe_after)
-    budget = time_budget(mixed, factor)
-    if passed and budget is not None and seconds > budget:
-        passed, tail = False, over_budget(seconds, factor, done.stdout)
+    probe_after, budget = None, None
+    if not mixed:  # the bfloat16 pass is not judged by time (see time_budget)
+        probe_after = probe.seconds() if probe else None
+        factor = slowdown(probe_before, probe_after)
+        budget = time_budget(mixed, factor)
+        if passed and seconds > budget:
+            passed, tail = False, over_budget(seconds, factor, done.stdout)
     return Outcome(notebook.stem, passed, seconds, headline(values), "" if passed else tail, budget,
                    probe_after)
 
@@ -394,6 +457,39 @@ def mixed_precision_offered() -> list[str]:
     return [lesson.file for lesson in LESSONS if lesson.mixed_precision]
 
 
+def report(outcome: Outcome, mixed: bool) -> None:
+    """One line as a notebook finishes, with the failure's detail."""
+    print(f"  {outcome.name}{' (bfloat16)' if mixed else ''}: {'PASS' if outcome.passed else 'FAIL'}"
+          f" in {outcome.seconds:.0f} s{budget_text(outcome.budget)} ({outcome.metric})", flush=True)
+    if not outcome.passed:
+        print(outcome.detail, flush=True)
+
+
+def run_mixed_pass(notebooks: list[Path], scratch: Path, slots: list[Path], install_from: Path,
+                   mirror: str) -> list[Outcome]:
+    """The bfloat16 pass: as many notebooks at a time as ``slots`` (see :func:`runtime_slots`),
+    each in its own runtime with a slot's environment; outcomes in the order of ``notebooks``."""
+    free: queue.Queue = queue.Queue()
+    for slot in slots:
+        free.put(slot)
+
+    def in_a_free_slot(notebook: Path) -> Outcome:
+        python = free.get()
+        try:
+            return run_notebook(notebook, scratch, python, install_from, mirror, "gpu:8.0", mixed=True,
+                                probe_before=None)
+        finally:
+            free.put(python)
+
+    results = {}
+    with ThreadPoolExecutor(max_workers=len(slots)) as pool:
+        running = {pool.submit(in_a_free_slot, notebook): notebook for notebook in notebooks}
+        for future in as_completed(running):
+            results[running[future]] = outcome = future.result()
+            report(outcome, mixed=True)
+    return [results[notebook] for notebook in notebooks]
+
+
 def budget_text(budget: float | None) -> str:
     return " (time not judged)" if budget is None else f" of {budget:.0f} s"
 
@@ -421,6 +517,9 @@ def main(argv: list[str] | None = None) -> int:
 
     scratch = Path(tempfile.mkdtemp(prefix="course-rehearsal-"))
     checkout = copy_checkout(scratch / "checkout")
+    wheels = scratch / "wheel"
+    wheels.mkdir()
+    wheel = build_wheel(venv_python, checkout, wheels)
     served = scratch / "served"
     served.mkdir()
     names = servable_files(served)
@@ -432,31 +531,34 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Scratch folder: {scratch}; each notebook runs in its own runtime with /content, HOME fresh, "
           f"hidden: {', '.join(str(p) for p in HIDDEN)}", flush=True)
 
-    latest_probe = probe_seconds(venv_python)  # each notebook's "after" probe is the next one's "before"
+    probe = SpeedProbe(venv_python, scratch / "speed-probe.log")
+    latest_probe = probe.seconds()  # each notebook's "after" probe is the next one's "before"
 
-    def run_pass(notebooks: list[Path], policy: str, mixed: bool, title: str) -> list[Outcome]:
+    def run_pass(notebooks: list[Path], title: str) -> list[Outcome]:
+        """The float32 pass: one notebook at a time, each judged by its time."""
         nonlocal latest_probe
         results = []
         for notebook in notebooks:
-            outcome = run_notebook(notebook, scratch, venv_python, checkout, mirror, policy, mixed=mixed,
-                                   probe_before=latest_probe)
+            outcome = run_notebook(notebook, scratch, venv_python, wheel, mirror, "gpu", mixed=False,
+                                   probe_before=latest_probe, probe=probe)
             latest_probe = outcome.probe_after or latest_probe
             results.append(outcome)
-            print(f"  {outcome.name}{' (bfloat16)' if mixed else ''}: {'PASS' if outcome.passed else 'FAIL'}"
-                  f" in {outcome.seconds:.0f} s{budget_text(outcome.budget)} ({outcome.metric})", flush=True)
-            if not outcome.passed:
-                print(outcome.detail, flush=True)
+            report(outcome, mixed=False)
         print_table(title, results)
         return results
 
-    outcomes = run_pass(select(args.only), "gpu", False,
+    outcomes = run_pass(select(args.only),
                         "Colab rehearsal, forced GPU policy (XLA, steps_per_execution), fast mode")
+    probe.close()
     mixed_outcomes: list[Outcome] = []
     if not args.no_mixed:
         offered = set(mixed_precision_offered())
-        mixed_outcomes = run_pass([p for p in select(args.only) if p.name in offered], "gpu:8.0", True,
-                                  "Second pass: A100-class policy with setup(mixed_precision=True) "
-                                  "(times printed, not judged: a CPU may emulate bfloat16)")
+        chosen = [p for p in select(args.only) if p.name in offered]
+        slots = runtime_slots(venv_python, max(1, min(MIXED_RUNTIMES_AT_ONCE, len(chosen))))
+        mixed_outcomes = run_mixed_pass(chosen, scratch, slots, wheel, mirror)
+        print_table(f"Second pass: A100-class policy with setup(mixed_precision=True), {len(slots)} "
+                    "runtime(s) at a time (times printed, not judged: a CPU may emulate bfloat16)",
+                    mixed_outcomes)
 
     extra: list[Outcome] = []
     if not args.no_reset:
