@@ -42,11 +42,14 @@ lab: env
 	$(ENV_PY) -m jupyter lab --ServerApp.ip=127.0.0.1 --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # Two pytest workers (pytest-xdist): one notebook keeps about 1.3 of a 2-core machine's cores busy.
-# Each test file (so each notebook, whose cells share one kernel) stays on one worker.
+# Each test file (so each notebook, whose cells share one kernel) stays on one worker. The unit
+# tests run first: they leave the shared feature networks in the cache, so no notebook's result
+# depends on whether it or the notebook beside it trained the meter (training draws random numbers).
 TEST_WORKERS ?= 2
 test: env system-packages
 	$(ENV_PY) -m ruff check .
-	$(TEST_ENV) $(ENV_PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(TEST_ENV) $(ENV_PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile tests
+	$(TEST_ENV) $(ENV_PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile notebooks
 
 # Every notebook again, the way Colab runs it (Colab's kind of stack, no checkout, no fonts or data
 # packages, downloads from a local server, GPU policy forced); see tools/rehearse.py.
