@@ -43,8 +43,8 @@ lab: env
 
 # Two pytest workers (pytest-xdist): one notebook keeps about 1.3 of a 2-core machine's cores busy.
 # Each test file (so each notebook, whose cells share one kernel) stays on one worker. The unit
-# tests run first: they leave the shared feature networks in the cache, so no notebook's result
-# depends on whether it or the notebook beside it trained the meter (training draws random numbers).
+# tests run first and leave the Fashion-MNIST feature network in the cache, so the notebooks load
+# one meter instead of two of them training their own at the same time.
 TEST_WORKERS ?= 2
 test: env system-packages
 	$(ENV_PY) -m ruff check .
