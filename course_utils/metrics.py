@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -22,7 +23,8 @@ from course_utils.config import data_dir, fast_or
 from course_utils.data.arrays import TANH_RANGE, ImageData, ValueRange, to_range
 
 FEATURE_LAYER = "features"
-FEATURE_NET_VERSION = 3
+FEATURE_NET_VERSION = 4  # 4: trained from a fixed seed
+FEATURE_NET_SEED = 20_240
 # Below these, the features say little (chance: 0.1 for ten classes, 0.25 for rotations; many
 # emoji look the same turned, so rotation accuracy stays well under 1 even when features are good).
 MIN_TEST_ACCURACY = {"classes": 0.5, "rotation": 0.4}
@@ -172,8 +174,6 @@ FEATURE_TEST_CAP = 1_000
 
 def feature_net(data: ImageData, verbose: bool = True) -> FeatureNet:
     """Train (or load from ``data/classifiers``) the feature network of ``data``."""
-    import keras
-
     labelled = data.class_names != ()
     task = "classes" if labelled else "rotation"
     # Rotation: one random quarter turn per image per epoch, batches of 64. Fast mode's 12 epochs
@@ -188,37 +188,12 @@ def feature_net(data: ImageData, verbose: bool = True) -> FeatureNet:
     path = data_dir() / "classifiers" / f"{tag}.keras"
     if labelled:
         test_x, test_y = data.x_test, data.y_test
-        train_y = data.y_train[:limit]
     else:
         test_x, test_y = _rotations(data.x_test[:FEATURE_TEST_CAP])
     test_x = to_range(test_x, (0.0, 1.0))
-    from course_utils.training import float32_layers
-
-    # The meter is the same float32 network whatever precision the notebook trains in, so a
-    # measurement never depends on it and a cached network serves every run.
-    if path.is_file():
-        with float32_layers():
-            model = keras.models.load_model(path)
-        source = f"cached {path.name}"
-    else:
-        with float32_layers():
-            model = _build_classifier(data.image_shape, 10 if labelled else 4)
-        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-        if verbose:
-            print(f"Training the {task} feature network on {len(train_x):,} real images "
-                  f"({epochs} epochs); cached afterwards in {path.parent} …")
-        if labelled:
-            model.fit(to_range(train_x, (0.0, 1.0)), train_y, epochs=epochs, batch_size=128,
-                      shuffle=True, verbose=0)
-        else:
-            model.fit(_turned_batches(train_x, 64), epochs=epochs, shuffle=False, verbose=0)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Saved under a temporary name, then renamed: a run that loads the cache at the same time
-        # (two test workers) or an interrupted save never sees half a file.
-        partial = path.with_name(f".{path.stem}.{os.getpid()}.keras")
-        model.save(partial)
-        os.replace(partial, path)
-        source = "trained now"
+    # A seed of its own: every run measures with the same network, trained now or cached.
+    with _own_random_streams(FEATURE_NET_SEED):
+        model, source = _load_or_train(path, data, limit, epochs, verbose)
     _, accuracy = model.evaluate(test_x, test_y, batch_size=512, verbose=0)
     if verbose:
         print(f"Feature network for {data.name} ({task}, {source}): test accuracy {accuracy:.3f}")
@@ -227,6 +202,56 @@ def feature_net(data: ImageData, verbose: bool = True) -> FeatureNet:
             f"The feature network of {data.name} reached only {accuracy:.2f} test accuracy, so "
             f"quality numbers measured with it would mean little. Fix: delete {path} and run again.")
     return FeatureNet(model, task, float(accuracy))
+
+
+@contextmanager
+def _own_random_streams(seed: int):
+    """Run the block from ``seed``; afterwards Python, NumPy and TensorFlow continue from a number
+    drawn before it, so the caller's later draws do not depend on what the block did (for the
+    meter: whether it was trained now or loaded from the cache)."""
+    import keras
+
+    follow_on = int(np.random.randint(2**31 - 1))
+    keras.utils.set_random_seed(seed)
+    try:
+        yield
+    finally:
+        keras.utils.set_random_seed(follow_on)
+
+
+def _load_or_train(path, data: ImageData, limit: int | None, epochs: int, verbose: bool):
+    """The cached feature network at ``path``, or one trained now on ``data``'s first ``limit``
+    training images and saved there."""
+    import keras
+
+    from course_utils.training import float32_layers
+
+    labelled = data.class_names != ()
+    task = "classes" if labelled else "rotation"
+    train_x = data.x_train[:limit]
+    # The meter is the same float32 network whatever precision the notebook trains in, so a
+    # measurement never depends on it and a cached network serves every run.
+    if path.is_file():
+        with float32_layers():
+            return keras.models.load_model(path), f"cached {path.name}"
+    with float32_layers():
+        model = _build_classifier(data.image_shape, 10 if labelled else 4)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    if verbose:
+        print(f"Training the {task} feature network on {len(train_x):,} real images "
+              f"({epochs} epochs); cached afterwards in {path.parent} …")
+    if labelled:
+        model.fit(to_range(train_x, (0.0, 1.0)), data.y_train[:limit], epochs=epochs, batch_size=128,
+                  shuffle=True, verbose=0)
+    else:
+        model.fit(_turned_batches(train_x, 64), epochs=epochs, shuffle=False, verbose=0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Saved under a temporary name, then renamed: a run that loads the cache at the same time
+    # (two test workers) or an interrupted save never sees half a file.
+    partial = path.with_name(f".{path.stem}.{os.getpid()}.keras")
+    model.save(partial)
+    os.replace(partial, path)
+    return model, "trained now"
 
 
 class QualityMeter:

@@ -9,7 +9,8 @@ pytest ``pythonpath``). It reads nbval's items — one per notebook cell, node i
 * result: FAIL if any cell failed (or the kernel did not start), PASS if cells passed, else SKIP;
 * cells: passed / collected;
 * metric: the first entry of ``artefacts/[fast/]<stem>/metrics.json`` (a flat JSON object name → number)
-  if the notebook wrote one, "–" otherwise; "(old)" marks a file not rewritten during this run.
+  if the notebook wrote one, "–" otherwise; "(old)" marks a file not rewritten during this run; for
+  ``fd`` beside ``fd_untrained``, also their ratio, the number fast mode's learning check bounds.
 
 It also registers the markers ``browser`` and ``slow`` used by the tests.
 """
@@ -84,6 +85,9 @@ def read_metric(root: Path, notebook: str, since: float | None = None) -> str:
         return "–"
     name, value = next(iter(metrics.items()))
     text = f"{name}={format_number(value)}"
+    untrained = metrics.get("fd_untrained")
+    if name == "fd" and isinstance(value, int | float) and isinstance(untrained, int | float) and untrained:
+        text += f" ({value / untrained:.3f} of untrained)"  # what fast mode's check bounds
     if since is not None and path.stat().st_mtime < since - 1:
         text += " (old)"
     return text
