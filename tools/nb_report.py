@@ -197,4 +197,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives JupyterLab in headless Chromium (Playwright)")
     config.addinivalue_line("markers", "slow: takes minutes (e.g. installs TensorFlow into a fresh venv)")
     if not config.pluginmanager.has_plugin("nb_report_collector"):
-        config.pluginmanager.register(NotebookReport(Path(config.rootpath)), "nb_report_collector")
+        # artefacts live under $COURSE_STORAGE when it is set (course_utils.config.storage_root)
+        storage = os.environ.get("COURSE_STORAGE", "").strip()
+        root = Path(storage).expanduser() if storage else Path(config.rootpath)
+        config.pluginmanager.register(NotebookReport(root), "nb_report_collector")

@@ -21,7 +21,7 @@ What "the way Colab runs it" means here:
 - the GPU device policy is forced (``COURSE_DEVICE_POLICY=gpu``: XLA, ``steps_per_execution``), so the
   compiled path a GPU student gets runs here on the CPU; a second pass forces an A100-class policy
   with ``setup(mixed_precision=True)`` for the notebooks where ``setup`` offers bfloat16, two
-  runtimes at a time (its times are printed, not judged: see :func:`time_budget`);
+  runtimes at a time (its times are printed, not judged: see :func:`judged_by_time`);
 - a reset test: a training run on the rehearsal's Google Drive, killed during an epoch in one
   runtime, must continue from its last finished epoch in a fresh runtime that shares only Drive.
 
@@ -310,15 +310,18 @@ class SpeedProbe:
     def __init__(self, venv_python: Path, log: Path):
         self.venv_python, self.log = venv_python, log
         self.process: subprocess.Popen | None = None
+        self._log_file = None  # the probe's stderr, open while it runs
 
     def seconds(self) -> float | None:
         """The probe's time on this machine right now (``None``, with a warning, when the probe
         fails: the budget then stays unscaled)."""
         try:
             if self.process is None or self.process.poll() is not None:
+                self.close()
+                self._log_file = self.log.open("a")
                 self.process = subprocess.Popen(
                     [str(self.venv_python), str(SPEED_PROBE), "--serve"], stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE, stderr=self.log.open("a"), text=True, cwd=self.log.parent,
+                    stdout=subprocess.PIPE, stderr=self._log_file, text=True, cwd=self.log.parent,
                     env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""})
             else:
                 self.process.stdin.write("\n")
@@ -332,10 +335,14 @@ class SpeedProbe:
             return None
 
     def close(self) -> None:
+        """Stop the probe's process and close its log."""
         if self.process is not None:
             self.process.kill()
             self.process.wait()
             self.process = None
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
 
 
 #: The budget follows the machine up to this slowdown; beyond it the machine is too busy to judge.
@@ -354,14 +361,17 @@ def slowdown(before: float | None, after: float | None) -> float:
     return min(MAX_SLOWDOWN, max(1.0, sum(times) / len(times) / REFERENCE_PROBE_S))
 
 
-def time_budget(mixed: bool, factor: float) -> float | None:
-    """The seconds a fast-mode run may take on this machine, or ``None`` when its time is not judged.
+def judged_by_time(mixed: bool) -> bool:
+    """Whether a pass judges the notebooks' times: the float32 GPU-policy pass does, the bfloat16
+    pass does not. On a CPU without bfloat16 instructions its arithmetic is emulated (measured
+    2026-12-02 on an AVX2-only machine: 08 took 405 s in bfloat16 against 119 s in float32, and the
+    float32 speed probe does not see it), so its time says nothing about a GPU."""
+    return not mixed
 
-    The bfloat16 pass is not judged: on a CPU without bfloat16 instructions the arithmetic is
-    emulated (measured 2026-12-02 on an AVX2-only machine: 08 took 405 s in bfloat16 against 119 s
-    in float32, and the float32 speed probe does not see it), so its time says nothing about a GPU.
-    The float32 GPU-policy pass judges every notebook's time."""
-    return None if mixed else FAST_BUDGET_S * factor
+
+def time_budget(factor: float) -> float:
+    """The seconds a fast-mode run may take on a machine ``factor`` times slower than the reference."""
+    return FAST_BUDGET_S * factor
 
 
 def run_notebook(notebook: Path, scratch: Path, venv_python: Path, install_from: Path, mirror: str,
@@ -392,10 +402,10 @@ def run_notebook(notebook: Path, scratch: Path, venv_python: Path, install_from:
         if ran_in != "mixed_bfloat16":
             passed, tail = False, f"the mixed-precision pass ran in {ran_in!r}, not 'mixed_bfloat16'"
     probe_after, budget = None, None
-    if not mixed:  # the bfloat16 pass is not judged by time (see time_budget)
+    if judged_by_time(mixed):
         probe_after = probe.seconds() if probe else None
         factor = slowdown(probe_before, probe_after)
-        budget = time_budget(mixed, factor)
+        budget = time_budget(factor)
         if passed and seconds > budget:
             passed, tail = False, over_budget(seconds, factor, done.stdout)
     return Outcome(notebook.stem, passed, seconds, headline(values), "" if passed else tail, budget,
@@ -407,7 +417,7 @@ def over_budget(seconds: float, factor: float, pytest_output: str) -> str:
     slowest = re.findall(r"^\s*([\d.]+)s call\s+\S+::(Cell \d+)", pytest_output, flags=re.M)
     cells = "; ".join(f"{cell} {float(took):.0f} s" for took, cell in slowest) or "not reported"
     return (f"took {seconds:.0f} s, over the fast-mode budget of a Colab runtime: "
-            f"{FAST_BUDGET_S * factor:.0f} s = {FAST_BUDGET_S:.0f} s × {factor:.2f} (this machine's "
+            f"{time_budget(factor):.0f} s = {FAST_BUDGET_S:.0f} s × {factor:.2f} (this machine's "
             "slowdown, measured around the run) "
             f"(slowest cells, counted from 0 over code cells: {cells})")
 
