@@ -428,6 +428,13 @@ def monitored_curve(history_csv: Path, name: str) -> list[tuple[int, float]]:
     return curve
 
 
+def curve_with_images(history_csv: Path, name: str, images_per_epoch: float) -> list[list[float]]:
+    """``[epoch, real images seen, value]`` for each point of :func:`monitored_curve`: the form a
+    run's ``metrics.json`` keeps as ``fd_curve``, comparable with runs whose epochs differ in size."""
+    return [[epoch, epoch * images_per_epoch, value]
+            for epoch, value in monitored_curve(history_csv, name)]
+
+
 #: Two runs count as trained at equal budget when their real images seen differ by at most this factor.
 EQUAL_BUDGET_FACTOR = 2.0
 

@@ -328,6 +328,8 @@ def test_monitored_curve_reads_a_resumed_run_with_true_epoch_numbers(isolated):
     assert training.monitored_curve(history_csv, "fd") == [(2, 10.0), (4, 20.0), (6, 30.0)]
     assert training.monitored_curve(history_csv, "kid") == []
     assert training.monitored_curve(folder / "missing.csv", "fd") == []
+    assert training.curve_with_images(history_csv, "fd", 128) == [[2, 256, 10.0], [4, 512, 20.0],
+                                                                   [6, 768, 30.0]]
 
 
 def test_point_near_never_gives_the_curves_model_the_smaller_budget():

@@ -132,8 +132,7 @@ def measure(root: Path, stem: str, fd_of: Callable) -> Row:
     elif metrics.get("epochs") and row.images:
         per_epoch = row.images / metrics["epochs"]
         history = folder / "checkpoints" / "full" / "history.csv"  # full mode only, whatever COURSE_FAST says
-        row.curve = [[epoch, epoch * per_epoch, value]
-                     for epoch, value in training.monitored_curve(history, "fd")]
+        row.curve = training.curve_with_images(history, "fd", per_epoch)
     return row
 
 

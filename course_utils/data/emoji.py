@@ -4,12 +4,12 @@ The font comes from a system package (``fonts-noto-color-emoji``); Colab and man
 :func:`colour_folder` then prints why and how to get it, and falls back to the synthetic colour
 shapes stand-in (:mod:`course_utils.data.shapes`).
 
-``subset`` picks part of the font: ``"all"`` (every glyph, about 1,400), ``"faces"`` (the
-glyphs that show one face: smileys, cat and monkey faces, people's heads, animal heads and
-creatures such as the ghost or the robot) or ``"smileys"`` (only the round yellow smileys),
-see :data:`SUBSETS`. Each subset is rendered into its
-own cache folder. Every glyph is also stored mirrored, as ``u<code>_m.png`` next to
-``u<code>.png``; :func:`course_utils.data.load_folder` keeps such twins in the same split.
+``subset`` picks part of the font: ``"all"`` (every glyph, about 1,400), ``"faces"`` (the glyphs
+that show one face: smileys, cat and monkey faces, people's heads, animal heads and creatures such
+as the ghost or the robot) or ``"smileys"`` (only the round yellow smileys), see :data:`SUBSETS`.
+Each subset is rendered into its own cache folder. Every glyph is also stored mirrored, as
+``u<code>_m.png`` next to ``u<code>.png``; :func:`course_utils.data.load_folder` keeps such twins
+in the same split.
 """
 
 from __future__ import annotations
@@ -164,9 +164,9 @@ def emoji_folder(size: int = 64, subset: str = "all") -> Path:
 def colour_folder(size: int = 64, subset: str = "all") -> tuple[Path, str]:
     """The offline colour image folder and where it came from: the emoji, or the stand-in.
 
-    ``subset``: ``"all"``, ``"faces"`` or ``"smileys"`` (see :data:`SUBSETS`). Without the font
-    (and no rendered copy in the cache) it prints why and how to get the emoji, then returns the folder of
-    synthetic colour shapes, which needs neither font nor network, whatever the subset.
+    ``subset``: ``"all"``, ``"faces"`` or ``"smileys"`` (see :data:`SUBSETS`). Without the font (and
+    no rendered copy in the cache) it prints why and how to get the emoji, then returns the folder
+    of synthetic colour shapes, which needs neither font nor network, whatever the subset.
     """
     from course_utils.data import shapes
 
