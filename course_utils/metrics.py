@@ -193,7 +193,8 @@ def feature_net(data: ImageData, verbose: bool = True) -> FeatureNet:
     test_x = to_range(test_x, (0.0, 1.0))
     # A seed of its own: every run measures with the same network, trained now or cached.
     with _own_random_streams(FEATURE_NET_SEED):
-        model, source = _load_or_train(path, data, limit, epochs, verbose)
+        train_y = data.y_train[:limit] if labelled else None
+        model, source = _load_or_train(path, data.image_shape, train_x, train_y, epochs, verbose)
     _, accuracy = model.evaluate(test_x, test_y, batch_size=512, verbose=0)
     if verbose:
         print(f"Feature network for {data.name} ({task}, {source}): test accuracy {accuracy:.3f}")
@@ -219,29 +220,28 @@ def _own_random_streams(seed: int):
         keras.utils.set_random_seed(follow_on)
 
 
-def _load_or_train(path, data: ImageData, limit: int | None, epochs: int, verbose: bool):
-    """The cached feature network at ``path``, or one trained now on ``data``'s first ``limit``
-    training images and saved there."""
+def _load_or_train(path, image_shape, train_x, train_y, epochs: int, verbose: bool):
+    """The cached feature network at ``path``, or one trained now and saved there: a class
+    classifier on ``train_x`` and ``train_y``, or (``train_y`` None) a quarter-turn classifier."""
     import keras
 
     from course_utils.training import float32_layers
 
-    labelled = data.class_names != ()
+    labelled = train_y is not None
     task = "classes" if labelled else "rotation"
-    train_x = data.x_train[:limit]
     # The meter is the same float32 network whatever precision the notebook trains in, so a
     # measurement never depends on it and a cached network serves every run.
     if path.is_file():
         with float32_layers():
             return keras.models.load_model(path), f"cached {path.name}"
     with float32_layers():
-        model = _build_classifier(data.image_shape, 10 if labelled else 4)
+        model = _build_classifier(image_shape, 10 if labelled else 4)
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     if verbose:
         print(f"Training the {task} feature network on {len(train_x):,} real images "
               f"({epochs} epochs); cached afterwards in {path.parent} …")
     if labelled:
-        model.fit(to_range(train_x, (0.0, 1.0)), data.y_train[:limit], epochs=epochs, batch_size=128,
+        model.fit(to_range(train_x, (0.0, 1.0)), train_y, epochs=epochs, batch_size=128,
                   shuffle=True, verbose=0)
     else:
         model.fit(_turned_batches(train_x, 64), epochs=epochs, shuffle=False, verbose=0)

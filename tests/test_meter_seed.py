@@ -44,9 +44,9 @@ def test_the_meter_is_one_network_whatever_ran_before_and_the_cache_changes_no_l
     # another caller, in another state, trains the same network
     retrained, _ = _meter_then_draws(fashion, tmp_path / "b", monkeypatch, caller_seed=6)
     for weights in (cached, retrained):
-        for mine, theirs in zip(trained, weights):
+        for mine, theirs in zip(trained, weights, strict=True):
             np.testing.assert_array_equal(mine, theirs)
-    for mine, theirs in zip(draws_trained, draws_cached):
+    for mine, theirs in zip(draws_trained, draws_cached, strict=True):
         np.testing.assert_array_equal(mine, theirs)
 
 

@@ -35,3 +35,32 @@ def test_without_an_untrained_fd_only_the_first_entry_is_shown(tmp_path, metrics
 
 def test_a_missing_file_reads_as_a_dash(tmp_path):
     assert nb_report.read_metric(tmp_path, "notebooks/05_dcgan_fashion_mnist.ipynb") == "–"
+
+
+
+class _PluginManager:
+    def __init__(self):
+        self.plugins = {}
+
+    def has_plugin(self, name):
+        return name in self.plugins
+
+    def register(self, plugin, name):
+        self.plugins[name] = plugin
+
+
+class _Config:
+    def __init__(self, rootpath):
+        self.rootpath = rootpath
+        self.pluginmanager = _PluginManager()
+
+    def addinivalue_line(self, name, line):
+        pass
+
+
+def test_the_table_reads_artefacts_under_course_storage(tmp_path, monkeypatch):
+    storage = tmp_path / "drive"
+    monkeypatch.setenv("COURSE_STORAGE", str(storage))
+    config = _Config(rootpath=tmp_path / "checkout")
+    nb_report.pytest_configure(config)
+    assert config.pluginmanager.plugins["nb_report_collector"].root == storage

@@ -18,15 +18,15 @@ It also registers the markers ``browser`` and ``slow`` used by the tests.
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from course_utils.config import is_fast, storage_root
+
 FAST_BUDGET_S = 90.0
-FAST_ENV = "COURSE_FAST"
 
 
 @dataclass
@@ -60,10 +60,6 @@ def notebook_of(nodeid: str) -> str | None:
     return path if path.endswith(".ipynb") else None
 
 
-def fast_mode() -> bool:
-    return os.environ.get(FAST_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 def format_number(value) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
@@ -75,7 +71,7 @@ def read_metric(root: Path, notebook: str, since: float | None = None) -> str:
 
     Fast runs write to ``artefacts/fast/<stem>/``, full runs to ``artefacts/<stem>/``.
     """
-    folder = root / "artefacts" / ("fast" if fast_mode() else "")
+    folder = root / "artefacts" / ("fast" if is_fast() else "")
     path = folder / Path(notebook).stem / "metrics.json"
     try:
         metrics = json.loads(path.read_text(encoding="utf-8"))
@@ -186,7 +182,7 @@ class NotebookReport:
         runs = [run for run in self.runs.values() if run.started]
         if not runs:
             return
-        fast = fast_mode()
+        fast = is_fast()
         title = "notebooks (fast mode, COURSE_FAST=1)" if fast else "notebooks (full mode)"
         terminalreporter.write_sep("=", title)
         for line in format_table(runs, self.root, fast):
@@ -197,7 +193,5 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives JupyterLab in headless Chromium (Playwright)")
     config.addinivalue_line("markers", "slow: takes minutes (e.g. installs TensorFlow into a fresh venv)")
     if not config.pluginmanager.has_plugin("nb_report_collector"):
-        # artefacts live under $COURSE_STORAGE when it is set (course_utils.config.storage_root)
-        storage = os.environ.get("COURSE_STORAGE", "").strip()
-        root = Path(storage).expanduser() if storage else Path(config.rootpath)
-        config.pluginmanager.register(NotebookReport(root), "nb_report_collector")
+        # the notebooks write their artefacts under $COURSE_STORAGE when it is set
+        config.pluginmanager.register(NotebookReport(storage_root()), "nb_report_collector")
