@@ -12,6 +12,7 @@ import numpy as np
 
 from course_utils.config import is_fast, mode_name
 from course_utils.data.arrays import TANH_RANGE, ValueRange, to_uint8
+from course_utils.metrics import FEATURE_NET_VERSION
 
 
 def _atomic_write_bytes(path: Path, payload: bytes) -> None:
@@ -58,6 +59,8 @@ def write_metrics(folder: Path, values: dict, name: str = "metrics.json") -> Pat
     current = {key: (float(value) if isinstance(value, int | float | np.number) else value)
                for key, value in values.items()}
     current["mode"] = mode_name()
+    # which meter measured any FD here: numbers from two versions of it are not comparable
+    current["meter_version"] = FEATURE_NET_VERSION
     keras = sys.modules.get("keras")
     if keras is not None:  # which precision produced these numbers (setup(mixed_precision=...))
         current["precision"] = keras.mixed_precision.global_policy().name

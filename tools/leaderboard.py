@@ -34,6 +34,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 from gallery import read_json, readme_rows, replace_block, run_id  # noqa: E402 (shared)
 
+from course_utils.metrics import FEATURE_NET_VERSION  # noqa: E402 (no TensorFlow)
+
 #: The notebooks whose default data set is Fashion-MNIST, with the model each one trains.
 MODELS = {
     "04_dense_gan": "dense GAN",
@@ -59,6 +61,8 @@ class Row:
     common_epoch: int | None = None
     problem: str | None = None
     curve: list = field(default_factory=list)  # [epoch, images seen, FD] the run monitored
+    fd_meter: int | None = FEATURE_NET_VERSION  # the meter version that measured ``fd``
+    curve_meter: int | None = FEATURE_NET_VERSION  # and the one the run monitored ``curve`` with
     kept_row: str | None = None  # README's row from before records existed, kept as it stands
     run: str | None = None  # run_id of the artefacts measured in this clone (None: from a record)
 
@@ -73,8 +77,10 @@ def from_record(root: Path, stem: str) -> Row | None:
     kept = (read_json(record_path(root, stem)) or {}).get("leaderboard")
     if not kept:
         return None
+    # records written before meter versions were kept measured with version 3 or older (None)
     return Row(stem, MODELS[stem], kept.get("images"), kept.get("updates"), kept.get("seconds"),
-               kept.get("fd"), curve=[list(point) for point in kept.get("curve", [])])
+               kept.get("fd"), curve=[list(point) for point in kept.get("curve", [])],
+               fd_meter=kept.get("meter_version"), curve_meter=kept.get("curve_meter_version"))
 
 
 def keep_in_record(root: Path, row: Row) -> None:
@@ -83,7 +89,8 @@ def keep_in_record(root: Path, row: Row) -> None:
     path = record_path(root, row.stem)
     record = read_json(path) or {}
     record["leaderboard"] = {"run": row.run, "images": row.images, "updates": row.updates,
-                             "seconds": row.seconds, "fd": row.fd, "curve": row.curve}
+                             "seconds": row.seconds, "fd": row.fd, "curve": row.curve,
+                             "meter_version": row.fd_meter, "curve_meter_version": row.curve_meter}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -127,6 +134,7 @@ def measure(root: Path, stem: str, fd_of: Callable) -> Row:
 
     row.fd = float(fd_of(load_samples(samples).astype(np.float32) / 127.5 - 1.0))
     row.run = run_id(metrics)
+    row.curve_meter = metrics.get("meter_version")  # None: recorded before versions were kept
     if metrics.get("fd_curve"):  # [epoch, images seen, FD], for runs whose epochs differ in size
         row.curve = [[int(epoch), float(seen), float(value)] for epoch, seen, value in metrics["fd_curve"]]
     elif metrics.get("epochs") and row.images:
@@ -148,10 +156,11 @@ def fill_common_budget(rows: list[Row]) -> float | None:
         if row.problem or not row.images:
             continue
         if math.isclose(row.images, common, rel_tol=0.05):
-            row.fd_at_common, row.common_epoch = row.fd, None  # its final samples are at the budget
+            if row.fd_meter == FEATURE_NET_VERSION:  # its final samples are at the budget
+                row.fd_at_common, row.common_epoch = row.fd, None
             continue
-        if not row.curve:
-            continue
+        if not row.curve or row.curve_meter != FEATURE_NET_VERSION:
+            continue  # a curve measured on another meter is not on this table's scale
         # the first measurement after at least the common budget, so no row is read at fewer
         # images than the model that set it; else the nearest one, when it is close
         index = training.index_at_budget([point[1] for point in row.curve], common, factor=1.25)
@@ -165,15 +174,22 @@ def _number(value: float | None, digits: str = ",.0f") -> str:
     return "–" if value is None else format(value, digits)
 
 
+def meter_name(version: int | None) -> str:
+    """How the table names a meter version (``None``: recorded before versions were kept)."""
+    return "v≤3" if version is None else f"v{version}"
+
+
 def markdown(rows: list[Row], common: float | None) -> str:
     """The README block: one row per model, budgets first."""
     budget = f"{common:,.0f}" if common else "–"
     lines = [
         "Produced by `python tools/leaderboard.py` from each notebook's full-mode samples and the",
-        "budget it recorded. FD: Fréchet distance on one meter (the Fashion-MNIST feature network),",
-        "lower is better; the last column is the FD each notebook recorded while training at its first",
-        f"measurement after the common budget of {budget} real images (the fewest any model saw), where",
-        "it records a curve.",
+        "budget it recorded. FD: Fréchet distance on one meter (the Fashion-MNIST feature network,",
+        f"version {FEATURE_NET_VERSION}), lower is better; the last column is the FD each notebook "
+        "recorded while training",
+        f"at its first measurement after the common budget of {budget} real images (the fewest any",
+        "model saw), where it records a curve on the same meter. A number measured on an older meter",
+        "is marked with its version: it is on another scale, so it is not compared.",
         "",
         "| model | notebook | real images seen | updates | training time | FD | FD at common budget |",
         "|---|---|---|---|---|---|---|",
@@ -189,8 +205,13 @@ def markdown(rows: list[Row], common: float | None) -> str:
         at_common = _number(row.fd_at_common, ".2f")
         if row.fd_at_common is not None and row.common_epoch:
             at_common += f" (epoch {row.common_epoch})"
+        elif row.fd_at_common is None and row.curve and row.curve_meter != FEATURE_NET_VERSION:
+            at_common = f"– (curve on meter {meter_name(row.curve_meter)})"
+        fd = _number(row.fd, ".2f")
+        if row.fd is not None and row.fd_meter != FEATURE_NET_VERSION:
+            fd += f" (meter {meter_name(row.fd_meter)})"
         lines.append(f"| {row.model} | {row.stem} | {_number(row.images)} | {_number(row.updates)} | "
-                     f"{minutes} | {_number(row.fd, '.2f')} | {at_common} |")
+                     f"{minutes} | {fd} | {at_common} |")
     return "\n".join(lines)
 
 
