@@ -475,12 +475,20 @@ def monitored_near(folder: Path, name: str, images: float,
 
     ``folder`` is that notebook's artefact folder: its ``metrics.json`` gives the images seen and
     epochs of the run, and ``folder/run/<mode>/history.csv`` the :class:`MetricMonitor` values.
-    Returns ``(epoch, images seen by then, value)``, or ``None`` when either file lacks them.
+    Returns ``(epoch, images seen by then, value)``, or ``None`` when either file lacks them or
+    the run measured its curve on another version of the meter (the values are on another scale).
     """
+    from course_utils.metrics import FEATURE_NET_VERSION
+
     folder = Path(folder)
     metrics_file = folder / "metrics.json"
     saved = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
     if not saved.get("images_seen") or not saved.get("epochs"):
+        return None
+    if saved.get("meter_version") != FEATURE_NET_VERSION:
+        recorded = saved.get("meter_version") or "3 or older"
+        print(f"({folder.name}'s curve was measured on meter version {recorded}, this notebook's is "
+              f"{FEATURE_NET_VERSION}: not comparable. Fix: run {folder.name} again.)")
         return None
     images_per_epoch = saved["images_seen"] / saved["epochs"]
     history_csv = folder / run / mode_name() / "history.csv"

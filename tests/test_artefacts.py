@@ -40,7 +40,7 @@ def test_metrics_file_keeps_only_the_latest_run(tmp_path):
     artefacts.write_metrics(tmp_path, {"fd": 20.0, "fd_old_setting": 30.0})
     artefacts.write_metrics(tmp_path, {"fd": 10.0, "kid": np.float32(0.5)})
     saved = json.loads((tmp_path / "metrics.json").read_text())
-    assert list(saved) == ["fd", "kid", "mode", "precision"]
+    assert list(saved) == ["fd", "kid", "mode", "meter_version", "precision"]
     assert saved["fd"] == 10.0 and isinstance(saved["kid"], float)
 
 

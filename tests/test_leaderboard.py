@@ -44,7 +44,7 @@ def test_rows_carry_budgets_and_the_common_budget_comes_from_the_curve(tmp_path,
     root = make_project(tmp_path, monkeypatch)
     assert leaderboard.main([], root=root, fd_of=fake_fd) == 0
     block = (root / "README.md").read_text().split("<!-- leaderboard:start -->")[1]
-    assert "old" not in block and "common budget of 600,000 real images" in block
+    assert "\nold\n" not in block and "common budget of 600,000 real images" in block
     dcgan = next(line for line in block.splitlines() if line.startswith("| DCGAN"))
     # 3 million images, 23,400 updates, 75 min; FD of the samples on the meter 4.00; after the
     # 10th epoch (600,000 images) its recorded curve says 100 / 10
@@ -119,3 +119,35 @@ def test_a_curve_recorded_in_metrics_json_is_read_at_its_own_image_counts(tmp_pa
     dcgan = leaderboard.Row("05", "DCGAN", images=500_000, fd=3.0)
     leaderboard.fill_common_budget([dcgan, row])
     assert (row.common_epoch, row.fd_at_common) == (3, 9.0)  # the first point after 500,000 images
+
+
+def test_numbers_from_an_older_meter_are_marked_and_not_compared(tmp_path, monkeypatch):
+    """A curve recorded on another version of the meter is on another scale."""
+    root = make_project(tmp_path, monkeypatch)
+    folder = root / "artefacts" / "05_dcgan_fashion_mnist"
+    saved = json.loads((folder / "metrics.json").read_text())
+    assert saved["meter_version"] == leaderboard.FEATURE_NET_VERSION  # written by the notebooks
+    del saved["meter_version"]  # as a run from before versions were recorded
+    (folder / "metrics.json").write_text(json.dumps(saved))
+    leaderboard.main([], root=root, fd_of=fake_fd)
+    block = (root / "README.md").read_text()
+    dcgan = next(line for line in block.splitlines() if line.startswith("| DCGAN"))
+    # its samples are measured again on today's meter, but its own curve is not read
+    assert "| 4.00 |" in dcgan and dcgan.endswith("| – (curve on meter v≤3) |")
+    kept = json.loads((root / "docs" / "gallery" / "05_dcgan_fashion_mnist.json").read_text())
+    assert kept["leaderboard"]["curve_meter_version"] is None
+
+    # a clone with only a record measured on an older meter shows that meter beside the FD
+    kept["leaderboard"]["meter_version"] = 3
+    (root / "docs" / "gallery" / "05_dcgan_fashion_mnist.json").write_text(json.dumps(kept))
+    shutil.rmtree(root / "artefacts")
+    leaderboard.main([], root=root, fd_of=fake_fd)
+    dcgan = next(line for line in (root / "README.md").read_text().splitlines() if line.startswith("| DCGAN"))
+    assert "| 4.00 (meter v3) |" in dcgan
+
+
+def test_a_final_fd_on_an_older_meter_is_not_the_common_budgets_number(tmp_path):
+    rows = [leaderboard.Row("a", "a", images=100.0, fd=5.0, fd_meter=None),
+            leaderboard.Row("b", "b", images=1000.0, fd=1.0, curve=[[1, 100.0, 9.0]])]
+    leaderboard.fill_common_budget(rows)
+    assert rows[0].fd_at_common is None and rows[1].fd_at_common == 9.0

@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from course_utils import metrics
+from course_utils import artefacts, metrics
 from course_utils.data import ring_centres
+from course_utils.metrics import FEATURE_NET_VERSION
 
 # ---------- metrics: distances ----------
 
@@ -356,7 +357,7 @@ def test_monitored_near_reads_another_notebooks_run(isolated):
     history.parent.mkdir(parents=True)
     history.write_text("epoch,fd,g_loss\n0,nan,1.0\n1,30.0,0.9\n2,nan,0.8\n3,20.0,0.7\n")
     assert training.monitored_near(folder, "fd", 3000) is None  # no metrics.json yet
-    (folder / "metrics.json").write_text(json.dumps({"fd": 20.0, "epochs": 4.0, "images_seen": 4000}))
+    artefacts.write_metrics(folder, {"fd": 20.0, "epochs": 4.0, "images_seen": 4000})
     assert training.monitored_near(folder, "fd", 3900) == (4, 4000.0, 20.0)
     assert training.monitored_near(folder, "fd", 1500) == (2, 2000.0, 30.0)
     assert training.monitored_near(folder, "kid", 1500) is None
@@ -368,7 +369,8 @@ def test_budget_near_adds_what_the_other_run_had_spent_by_then(isolated):
     run.mkdir(parents=True)
     (run / "history.csv").write_text("epoch,fd\n0,nan\n1,30.0\n2,nan\n3,20.0\n")
     (run / "epoch_seconds.csv").write_text("epoch,seconds,load\n1,5.0,2.0\n2,6.0,4.0\n3,7.0,1.0\n4,8.0,1.0\n")
-    (folder / "metrics.json").write_text(json.dumps({"epochs": 4, "images_seen": 4000, "updates": 40}))
+    (folder / "metrics.json").write_text(json.dumps({"epochs": 4, "images_seen": 4000, "updates": 40,
+                                                     "meter_version": FEATURE_NET_VERSION}))
     row = training.budget_near(folder, 1900)
     assert row == {"epoch": 2, "images": 2000.0, "updates": 20.0, "seconds": 11.0, "load": 3.0, "fd": 30.0}
     table = training.budget_table({"DCGAN after epoch 2": row,
@@ -379,8 +381,24 @@ def test_budget_near_adds_what_the_other_run_had_spent_by_then(isolated):
     final = training.recorded_budget(folder)
     assert (final["images"], final["updates"], final["mode"]) == (4000, 40, "?")
     assert np.isnan(final["seconds"]) and final["load"] == 2.0
-    (folder / "metrics.json").write_text(json.dumps({"epochs": 4, "images_seen": 4000}))
+    (folder / "metrics.json").write_text(json.dumps({"epochs": 4, "images_seen": 4000,
+                                                     "meter_version": FEATURE_NET_VERSION}))
     assert np.isnan(training.budget_near(folder, 1900)["updates"])  # not recorded by that run
+
+
+def test_a_curve_measured_on_another_meter_is_not_compared(isolated, capsys):
+    folder = isolated / "05_like"
+    history = folder / "checkpoints" / "fast" / "history.csv"
+    history.parent.mkdir(parents=True)
+    history.write_text("epoch,fd\n0,30.0\n1,20.0\n")
+    metrics = {"fd": 20.0, "epochs": 2, "images_seen": 2000}
+    (folder / "metrics.json").write_text(json.dumps(metrics))  # recorded before versions were kept
+    assert training.budget_near(folder, 2000) is None
+    assert "meter version 3 or older" in capsys.readouterr().out
+    (folder / "metrics.json").write_text(json.dumps({**metrics, "meter_version": FEATURE_NET_VERSION - 1}))
+    assert training.monitored_near(folder, "fd", 2000) is None
+    (folder / "metrics.json").write_text(json.dumps({**metrics, "meter_version": FEATURE_NET_VERSION}))
+    assert training.monitored_near(folder, "fd", 2000) == (2, 2000.0, 20.0)
 
 
 def test_equal_budget_verdict_names_the_lower_fd_only_when_the_budgets_are_close():
