@@ -18,47 +18,47 @@ class Lesson:
     topic: str
     dataset: str
     full_time: str  # full mode, measured on a 2-core CPU
-    fast_time: str  # fast mode (COURSE_FAST=1), measured in clean test runs on 2 cores (range of runs)
+    fast_time: str  # fast mode (COURSE_FAST=1) on 2 cores: range over CI's runs (make test, rehearsal)
     gpu_time: str = NOT_MEASURED_ON_GPU  # full mode on a Colab GPU runtime, only once measured there
     mixed_precision: bool = False  # setup() offers bfloat16 here (tested in the Colab rehearsal)
 
 
 LESSONS = (
-    Lesson("00_start_here.ipynb", "Start here: environment, GPU, course map", "–", "≈ 40 s", "≈ 10 s"),
+    Lesson("00_start_here.ipynb", "Start here: environment, GPU, course map", "–", "≈ 40 s", "≈ 7–11 s"),
     Lesson("01_keras_basics.ipynb",
            "Keras basics: tf.function, Sequential, Functional, subclassing, train_step, saving",
-           "8×8 digits, synthetic", "≈ 1.5 min (measured 96 s)", "≈ 45–50 s"),
+           "8×8 digits, synthetic", "≈ 1.5 min (measured 96 s)", "≈ 36–51 s"),
     Lesson("02_sgd_and_optimizers.ipynb", "SGD and optimizers from scratch, loss surfaces",
-           "2-D test functions, MNIST", "≈ 1.5 min (MNIST subset)", "≈ 35–50 s"),
+           "2-D test functions, MNIST", "≈ 1.5 min (MNIST subset)", "≈ 36–55 s"),
     Lesson("03_lottery_ticket.ipynb", "Lottery tickets: iterative magnitude pruning",
            "MNIST (full mode offline: Fashion-MNIST)",
-           "45 min measured on a busy machine (3 seeds, 84 runs of 2,000 iterations; now 90)", "≈ 30 s"),
+           "45 min measured on a busy machine (3 seeds, 84 runs of 2,000 iterations; now 90)", "≈ 21–32 s"),
     Lesson("04_dense_gan.ipynb", "Dense GAN, GAN theory, mode collapse", "Fashion-MNIST, 8-Gaussian ring",
-           "≈ 10 min (measured 593 s)", "≈ 60–80 s", mixed_precision=True),
+           "≈ 10 min (measured 593 s)", "≈ 1.7–2.7 min", mixed_precision=True),
     Lesson("05_dcgan_fashion_mnist.ipynb", "DCGAN, convolution arithmetic", "Fashion-MNIST",
            "≈ 2 h (measured 7,108 s of training: 135–149 s per epoch × 50, machine otherwise idle)",
-           "≈ 45 s"),
+           "≈ 55–82 s"),
     Lesson("06_dcgan_colour.ipynb", "DCGAN on 64×64 colour images", "emoji faces / CIFAR-10 / your folder",
            "≈ 55–60 min (measured 58 min: 58–60 s per epoch alone, about 82 s with the monitors)",
-           "≈ 65–85 s"),
+           "≈ 2–2.7 min"),
     Lesson("07_wgan.ipynb", "Wasserstein GAN: clipping and gradient penalty", "Fashion-MNIST, ring",
            "≈ 90 min (measured: training WGAN 1,982 s, WGAN-GP 2,364 s; ring models 828 s)",
-           "≈ 60–80 s", mixed_precision=True),
+           "≈ 85–118 s", mixed_precision=True),
     Lesson("08_spectral_norm.ipynb", "Spectral normalisation, SN-GAN", "Fashion-MNIST",
            "≈ 1.5–2 h (estimated from 98–135 s per epoch: SN-GAN 20 epochs, layer comparison 6 × 4)",
-           "≈ 50–60 s",
+           "≈ 78–100 s",
            mixed_precision=True),
     Lesson("09_progressive_gan.ipynb", "Progressive growing 4→32", "Fashion-MNIST at 32×32",
            "≈ 40–55 min (measured per stage: 4×4 1 min, 8×8 ≤ 14, 16×16 7–10, 32×32 12–17 min; "
            "+ Adam side runs)",
-           "≈ 55 s (640 steps)",
+           "≈ 97–114 s (640 steps)",
            mixed_precision=True),
     Lesson("10_vae.ipynb", "Autoencoders, information theory, VAE", "MNIST",
-           "≈ 13 min (measured 803 s, 4,000-image MNIST subset)", "≈ 80–90 s",
+           "≈ 13 min (measured 803 s, 4,000-image MNIST subset)", "≈ 100–148 s",
            mixed_precision=True),
     Lesson("11_diffusion.ipynb", "Diffusion: DDPM training, DDIM sampling", "Fashion-MNIST",
            "≈ 56 min (measured 3,346 s: 1,887 s of training, then a 1000-step sampler on 300 images)",
-           "≈ 65–90 s (63 s of cells, CPU policy)",
+           "≈ 112–171 s",
            mixed_precision=True),
 )
 
