@@ -6,7 +6,9 @@ trained noise predictor, so the same code samples from a Keras model or from a t
 
 - forward process: q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I), i.e. x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε;
 - DDPM ancestral sampling (Ho et al. 2020): x_{t−1} ~ N(μ̃_t(x_t, x̂_0), β̃_t I);
-- DDIM sampling (Song et al. 2021): deterministic for η = 0, on any sub-sequence of timesteps.
+- DDIM sampling (Song et al. 2021): deterministic for η = 0, on any sub-sequence of timesteps;
+- a network that predicts the velocity v instead of ε (Salimans & Ho 2022) samples through
+  :func:`eps_fn_from_v`.
 """
 
 from __future__ import annotations
@@ -66,6 +68,36 @@ def q_sample(x0: np.ndarray, t_index, eps: np.ndarray, alpha_bar: np.ndarray) ->
 def predict_x0(x_t: np.ndarray, eps: np.ndarray, alpha_bar_t: float) -> np.ndarray:
     """Invert the forward process with the predicted noise: x̂_0 = (x_t − √(1 − ᾱ_t) ε̂) / √ᾱ_t."""
     return (x_t - np.sqrt(1 - alpha_bar_t) * eps) / np.sqrt(alpha_bar_t)
+
+
+def v_target(x0: np.ndarray, eps: np.ndarray, alpha_bar_t) -> np.ndarray:
+    """The velocity v = √ᾱ_t ε − √(1 − ᾱ_t) x_0 (Salimans & Ho 2022), a network's other target.
+
+    With x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε, both ε and x_0 follow from (x_t, v):
+    ε = √ᾱ_t v + √(1 − ᾱ_t) x_t and x_0 = √ᾱ_t x_t − √(1 − ᾱ_t) v, with factors of at most 1.
+    From a predicted ε instead, x̂_0 divides by √ᾱ_t, which is near 0 at the noisiest steps.
+    """
+    return np.sqrt(alpha_bar_t) * np.asarray(eps) - np.sqrt(1 - alpha_bar_t) * np.asarray(x0)
+
+
+def eps_from_v(x_t: np.ndarray, v: np.ndarray, alpha_bar_t) -> np.ndarray:
+    """ε̂ = √ᾱ_t v̂ + √(1 − ᾱ_t) x_t: the noise that a predicted velocity implies (see :func:`v_target`)."""
+    return np.sqrt(alpha_bar_t) * np.asarray(v) + np.sqrt(1 - alpha_bar_t) * np.asarray(x_t)
+
+
+def eps_fn_from_v(v_fn: EpsFn, alpha_bar: np.ndarray) -> EpsFn:
+    """A sampler's ``eps_fn`` made from ``v_fn(x, t_index) -> v̂``, a network that predicts v.
+
+    The conversion runs in float64, so the samplers' x̂_0 = (x_t − √(1 − ᾱ_t) ε̂)/√ᾱ_t equals
+    √ᾱ_t x_t − √(1 − ᾱ_t) v̂ to rounding, even where ᾱ_t is tiny.
+    """
+    alpha_bar = np.asarray(alpha_bar, dtype=np.float64)
+
+    def eps_fn(x, t_index):
+        ab = alpha_bar[np.asarray(t_index)].reshape(-1, *([1] * (np.ndim(x) - 1)))
+        v = np.asarray(v_fn(x, t_index), dtype=np.float64)
+        return eps_from_v(np.asarray(x, dtype=np.float64), v, ab)
+    return eps_fn
 
 
 def timesteps(T: int, steps: int) -> np.ndarray:

@@ -77,3 +77,37 @@ def test_sample_in_batches_stacks_the_requested_count():
     images = diffusion.sample_in_batches(diffusion.ddim_sample, 7, 3, (2, 2, 1), eps_fn=eps_fn,
                                          schedule=sched, steps=4)
     assert images.shape == (7, 2, 2, 1)
+
+
+def test_v_gives_back_the_noise_and_the_image():
+    rng = np.random.default_rng(3)
+    alpha_bar = diffusion.Schedule.cosine(1000).alpha_bar
+    x0, eps = rng.uniform(-1, 1, (4, 3, 3, 1)), rng.normal(size=(4, 3, 3, 1))
+    t = np.array([0, 300, 900, 999])
+    ab = alpha_bar[t].reshape(-1, 1, 1, 1)
+    x_t = diffusion.q_sample(x0, t, eps, alpha_bar)
+    v = diffusion.v_target(x0, eps, ab)
+    np.testing.assert_allclose(diffusion.eps_from_v(x_t, v, ab), eps, atol=1e-9)
+    np.testing.assert_allclose(np.sqrt(ab) * x_t - np.sqrt(1 - ab) * v, x0, atol=1e-9)
+    # at t = T, ᾱ_t is almost 0, and so is v + x_0
+    np.testing.assert_allclose(v[-1], -x0[-1], atol=1e-3)
+
+
+def test_a_v_oracle_samples_the_data_point_like_an_eps_oracle():
+    sched = diffusion.Schedule.cosine(200)
+    target = np.linspace(-0.9, 0.9, 16).reshape(1, 4, 4, 1)
+    eps_oracle = _oracle(target, sched.alpha_bar)
+
+    def v_oracle(x, t):
+        ab = sched.alpha_bar[t].reshape(-1, 1, 1, 1)
+        return diffusion.v_target(target, eps_oracle(x, t), ab)
+
+    eps_fn = diffusion.eps_fn_from_v(v_oracle, sched.alpha_bar)
+    x = np.random.default_rng(0).normal(size=(3, 4, 4, 1))
+    np.testing.assert_allclose(eps_fn(x, np.array([5, 100, 199])), eps_oracle(x, np.array([5, 100, 199])),
+                               atol=1e-6)
+    images = diffusion.ddim_sample(eps_fn, (3, 4, 4, 1), sched, steps=10)
+    np.testing.assert_allclose(images, np.repeat(target, 3, 0), atol=1e-4)
+    # a zero output means ε̂ = 0 for an ε network but x̂_0 = √ᾱ_t x_t for a v network
+    zero_v = diffusion.eps_fn_from_v(lambda x, t: np.zeros_like(x), sched.alpha_bar)
+    np.testing.assert_allclose(zero_v(x, np.full(3, 50)), np.sqrt(1 - sched.alpha_bar[50]) * x)

@@ -22,7 +22,7 @@ def test_the_probe_runs_the_cells_that_build_the_model():
     code = probe.notebook_code()
     assert "model = make_diffusion(" in code[-1]
     parameters = next(source for source in code if source.startswith(probe.PARAMETER_CELL))
-    for name in ("BATCH_SIZE", "MIN_SNR_GAMMA", "EPOCHS"):   # what the probes of section 3 change
+    for name in ("BATCH_SIZE", "MIN_SNR_GAMMA", "PREDICTION", "EPOCHS"):   # what the probes change
         assert f"\n{name} = " in parameters
     assert any("def min_snr_weights" in source for source in code)
     assert not any(source.startswith("# Set-up") for source in code)

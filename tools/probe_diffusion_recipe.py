@@ -2,6 +2,7 @@
 
     python tools/probe_diffusion_recipe.py base --set BATCH_SIZE=128 --set MIN_SNR_GAMMA=None
     python tools/probe_diffusion_recipe.py b64-minsnr5 --set BATCH_SIZE=64 --set MIN_SNR_GAMMA=5.0
+    python tools/probe_diffusion_recipe.py v-pred --set 'PREDICTION="v"' --ddpm 300
 
 Runs the notebook's own code cells (parameters, data, schedule, U-Net, ``Diffusion``,
 ``make_diffusion``) in full mode, with the given parameters replaced and ``EPOCHS = 1``, so the
@@ -9,7 +10,10 @@ learning-rate warm-up and decay are compressed into one pass over the 60,000 tra
 It trains with plain ``fit`` (no checkpoints; nothing of the notebook's own run is touched), then
 measures the FD of 500 DDIM-50 samples of the raw weights with η = 0 and η = 1. ``--seed`` changes
 the network's initialisation; one seed per probe cannot tell a difference of a point or two from
-noise. Each result is printed and appended, as one JSON line, to ``runs/probes/11_recipes.jsonl``.
+noise. ``--ddpm N`` also draws N samples with the 1000-step DDPM sampler and N DDIM-50 samples
+with each η, and records DDIM-50's FD over DDPM's at equal sample counts (section 5's 10 % goal;
+DDPM costs about 1.8 ms per image and step on 2 CPU cores: 9 minutes for N = 300). Each result
+is printed and appended, as one JSON line, to ``runs/probes/11_recipes.jsonl``.
 About 6–7 minutes per probe on 2 CPU cores.
 """
 
@@ -71,7 +75,11 @@ def main() -> None:
                         help="replace one parameter of the notebook's parameter cell")
     parser.add_argument("--seed", type=int, default=None,
                         help="initialise the network with this seed instead of the notebook's 11")
+    parser.add_argument("--ddpm", type=int, default=0, metavar="N",
+                        help="also compare N DDIM-50 samples with N of the 1000-step DDPM sampler")
     args = parser.parse_args()
+    if args.ddpm < 0:
+        raise SystemExit(f"--ddpm {args.ddpm}: give a number of samples, e.g. --ddpm 300 (0: skip)")
     overrides = dict(parse_setting(text) for text in args.set)
     os.environ.pop("COURSE_FAST", None)
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -100,6 +108,13 @@ def main() -> None:
     for eta in (0.0, 1.0):
         samples = names["generate"](model.network, SAMPLES, STEPS, eta=eta)
         result[f"fd_ddim{STEPS}_eta{eta:g}"] = round(float(names["meter"].fd(samples)), 2)
+    if args.ddpm:
+        ddpm = names["generate"](model.network, args.ddpm, names["T"], sampler="ddpm")
+        fd_ddpm = float(names["meter"].fd(ddpm))
+        result[f"fd_ddpm{names['T']}_n{args.ddpm}"] = round(fd_ddpm, 2)
+        for eta in (0.0, 1.0):
+            fd_ddim = float(names["meter"].fd(names["generate"](model.network, args.ddpm, STEPS, eta=eta)))
+            result[f"ratio_ddim{STEPS}_eta{eta:g}_over_ddpm"] = round(fd_ddim / fd_ddpm, 3)
     print(json.dumps(result), flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a") as file:
