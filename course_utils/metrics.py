@@ -276,6 +276,8 @@ class QualityMeter:
         self.real_features = self._features.predict(to_range(real, (0.0, 1.0)), batch_size=512,
                                                     verbose=0)
         self._real = real  # uint8, a slice of the dataset: the learning check's real statistics
+        labels = data.y_test if len(data.x_test) >= n_real else data.y_train
+        self._real_labels = None if labels is None else np.asarray(labels[:n_real], dtype=np.int64)
         self._outputs: OrderedDict[tuple, np.ndarray] = OrderedDict()  # recent network outputs
 
     def _prepare(self, images) -> np.ndarray:
@@ -348,6 +350,46 @@ class QualityMeter:
     def real_shares(self) -> np.ndarray:
         """Share of the meter's real images in each coverage bin (measured once, when needed)."""
         return self._shares_of_unit(to_range(self._real, (0.0, 1.0)), self.real_features)
+
+    @cached_property
+    def confusion(self) -> np.ndarray:
+        """C[i, j]: the share of the meter's real images of class i that its classifier calls j.
+
+        Measured once on the meter's labelled real images (for labelled data only). The classifier
+        mixes up similar classes (shirts, pullovers and coats), so the shares it reports for any
+        set of images are the true shares passed through C: a generator that never draws a
+        pullover still gets some images called pullovers. :meth:`class_shares` undoes that.
+        """
+        if not self.labelled or self._real_labels is None:
+            raise ValueError(f"{self.data.name}: the meter has no labelled classes, so no confusion matrix")
+        classes = len(self.bin_names)
+        predicted = self._bins_of_unit(to_range(self._real, (0.0, 1.0)), self.real_features)
+        counts = np.zeros((classes, classes))
+        np.add.at(counts, (self._real_labels, predicted), 1)
+        return counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+
+    @cached_property
+    def real_class_shares(self) -> np.ndarray:
+        """Each class's share of the meter's real images, from their labels."""
+        return np.bincount(self._real_labels, minlength=len(self.bin_names)) / len(self._real_labels)
+
+    def class_shares(self, images) -> np.ndarray:
+        """Each class's estimated share of the images, with the classifier's confusion removed.
+
+        The classifier's shares q are C^T p for the images' true shares p (the images of a class
+        are called as the real images of that class are): p solves that system, negative values
+        (a class the images lack, estimated below 0 by chance) are set to 0, and p is rescaled
+        to sum to 1 (Lipton et al. 2018, black-box shift estimation). On real held-out images it
+        gives back their class shares; a class that is missing comes out near 0.
+        """
+        predicted = self.probabilities(images).argmax(axis=1)
+        observed = np.bincount(predicted, minlength=len(self.bin_names)) / max(1, len(predicted))
+        try:
+            estimate = np.linalg.solve(self.confusion.T, observed)
+        except np.linalg.LinAlgError:  # a class the classifier never predicts: least squares
+            estimate = np.linalg.lstsq(self.confusion.T, observed, rcond=None)[0]
+        estimate = np.clip(estimate, 0.0, None)
+        return estimate / estimate.sum() if estimate.sum() > 0 else observed
 
     @cached_property
     def real_roughness(self) -> float:
@@ -514,8 +556,9 @@ def learning_check(meter: QualityMeter, samples, untrained, baseline=None,
     example ``baselines.PCAGaussian``), which a trained model should beat by a margin.
     ``class_baseline``: optional samples of a class-conditional cheap model, shown for scale in a
     row that is never required (does the model beat a Gaussian that is told each image's class?).
-    Parts: FD against the untrained model; coverage of the classes (or, for unlabelled data, of
-    clusters of the real images' features) — no bin below a floor, none above a ceiling,
+    Parts: FD against the untrained model; coverage of the classes (each class's share estimated
+    with the classifier's confusion removed, :meth:`QualityMeter.class_shares`; for unlabelled
+    data, clusters of the real images' features) — no bin below a floor, none above a ceiling,
     relative to the real share; FD against the baseline; FD against ``class_baseline``, shown
     only. Returns a :class:`LearningCheck`;
     print its ``table()`` and call ``assert_passed()``.
@@ -527,11 +570,14 @@ def learning_check(meter: QualityMeter, samples, untrained, baseline=None,
     fd = frechet_distance(features, meter.real_features)
     fd_untrained = meter.fd(untrained)
     if meter.labelled:
-        bins = meter.probabilities(samples).argmax(axis=1)
+        # the classifier's confusion removed: a class the samples lack counts as (about) 0
+        shares, real_shares = meter.class_shares(samples), meter.real_class_shares
+        est = " (estimated)"
     else:
         bins = meter._bins_of_unit(unit, features)
-    shares = np.bincount(bins, minlength=len(meter.bin_names)) / max(1, len(bins))
-    relative = shares / np.maximum(meter.real_shares, 1e-9)
+        shares = np.bincount(bins, minlength=len(meter.bin_names)) / max(1, len(bins))
+        real_shares, est = meter.real_shares, ""
+    relative = shares / np.maximum(real_shares, 1e-9)
     names = meter.bin_names
     low, high = int(relative.argmin()), int(relative.argmax())
     kind = "class" if meter.labelled else "cluster"
@@ -540,10 +586,10 @@ def learning_check(meter: QualityMeter, samples, untrained, baseline=None,
                  fd / fd_untrained <= bounds.fd_ratio, detail=f"FD {fd:.3g} vs {fd_untrained:.3g}"),
         CheckRow(f"rarest {kind}: share / real share", float(relative[low]),
                  f">= {bounds.share_floor:g}", relative[low] >= bounds.share_floor, required=full,
-                 detail=f"{names[low]}: {shares[low]:.1%} of samples vs {meter.real_shares[low]:.1%}"),
+                 detail=f"{names[low]}: {shares[low]:.1%} of samples{est} vs {real_shares[low]:.1%}"),
         CheckRow(f"commonest {kind}: share / real share", float(relative[high]),
                  f"<= {bounds.share_ceiling:g}", relative[high] <= bounds.share_ceiling, required=full,
-                 detail=f"{names[high]}: {shares[high]:.1%} of samples vs {meter.real_shares[high]:.1%}"),
+                 detail=f"{names[high]}: {shares[high]:.1%} of samples{est} vs {real_shares[high]:.1%}"),
     ]
     rough = roughness(unit) / meter.real_roughness
     rows.append(CheckRow("roughness / real roughness", rough, f"<= {bounds.roughness:g}",

@@ -76,6 +76,30 @@ def test_bad_generators_fail_the_full_check(meter, fashion, untrained, baseline,
     assert not check.passed, check.table()
 
 
+@pytest.mark.parametrize("left_out", range(10))
+def test_a_generator_that_never_draws_one_class_fails(meter, fashion, untrained, baseline, left_out):
+    # Real images, so every other part passes; the classifier still calls some of them the missing
+    # class (a shirt for a pullover), which the check must see through.
+    train, labels = fashion.images("train"), fashion.labels("train")
+    check = metrics.learning_check(meter, train[labels != left_out][:N], untrained, baseline, FULL,
+                                   name="nine classes")
+    assert not check.passed, check.table()
+    assert "rarest class: share / real share" in [row.part for row in check.rows if not row.passed]
+
+
+def test_class_shares_remove_the_classifiers_confusion(meter, fashion):
+    held_out, truth = fashion.images("test")[2000:2000 + N], fashion.labels("test")[2000:2000 + N]
+    true_shares = np.bincount(truth, minlength=10) / N
+    predicted = np.bincount(meter.probabilities(held_out).argmax(axis=1), minlength=10) / N
+    estimated = meter.class_shares(held_out)
+    assert estimated.sum() == pytest.approx(1.0) and estimated.min() >= 0
+    assert np.abs(estimated - true_shares).max() < 0.05 and np.abs(predicted - true_shares).max() < 0.05
+    pullovers = fashion.images("train")[fashion.labels("train") == 2][:N]
+    called_pullovers = (meter.probabilities(pullovers).argmax(axis=1) == 2).mean()
+    assert meter.class_shares(pullovers)[2] > 0.9 > called_pullovers
+    assert np.allclose(meter.confusion.sum(axis=1), 1.0)
+
+
 def test_fast_mode_fails_an_untrained_generator_and_shows_the_other_parts(meter, fashion, untrained,
                                                                           baseline):
     check = metrics.learning_check(meter, untrained, untrained, baseline, FAST)
