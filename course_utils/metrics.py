@@ -347,9 +347,15 @@ class QualityMeter:
         return kmeans(self.real_features, COVERAGE_BINS)
 
     @cached_property
+    def _real_bins(self) -> np.ndarray:
+        """Coverage bin of each of the meter's real images (predicted once, shared below)."""
+        return self._bins_of_unit(to_range(self._real, (0.0, 1.0)), self.real_features)
+
+    @cached_property
     def real_shares(self) -> np.ndarray:
         """Share of the meter's real images in each coverage bin (measured once, when needed)."""
-        return self._shares_of_unit(to_range(self._real, (0.0, 1.0)), self.real_features)
+        counts = np.bincount(self._real_bins, minlength=len(self.bin_names))
+        return counts / max(1, counts.sum())
 
     @cached_property
     def confusion(self) -> np.ndarray:
@@ -363,9 +369,8 @@ class QualityMeter:
         if not self.labelled or self._real_labels is None:
             raise ValueError(f"{self.data.name}: the meter has no labelled classes, so no confusion matrix")
         classes = len(self.bin_names)
-        predicted = self._bins_of_unit(to_range(self._real, (0.0, 1.0)), self.real_features)
         counts = np.zeros((classes, classes))
-        np.add.at(counts, (self._real_labels, predicted), 1)
+        np.add.at(counts, (self._real_labels, self._real_bins), 1)
         return counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
 
     @cached_property
