@@ -354,8 +354,7 @@ class QualityMeter:
     @cached_property
     def real_shares(self) -> np.ndarray:
         """Share of the meter's real images in each coverage bin (measured once, when needed)."""
-        counts = np.bincount(self._real_bins, minlength=len(self.bin_names))
-        return counts / max(1, counts.sum())
+        return self._shares_of_bins(self._real_bins)
 
     @cached_property
     def confusion(self) -> np.ndarray:
@@ -387,8 +386,7 @@ class QualityMeter:
         to sum to 1 (Lipton et al. 2018, black-box shift estimation). On real held-out images it
         gives back their class shares; a class that is missing comes out near 0.
         """
-        predicted = self.probabilities(images).argmax(axis=1)
-        observed = np.bincount(predicted, minlength=len(self.bin_names)) / max(1, len(predicted))
+        observed = self._shares_of_bins(self.probabilities(images).argmax(axis=1))
         try:
             estimate = np.linalg.solve(self.confusion.T, observed)
         except np.linalg.LinAlgError:  # a class the classifier never predicts: least squares
@@ -410,8 +408,9 @@ class QualityMeter:
         distances = ((features[:, None, :] - self._centres[None, :, :]) ** 2).sum(axis=2)
         return distances.argmin(axis=1)
 
-    def _shares_of_unit(self, unit: np.ndarray, features: np.ndarray | None = None) -> np.ndarray:
-        counts = np.bincount(self._bins_of_unit(unit, features), minlength=len(self.bin_names))
+    def _shares_of_bins(self, bins: np.ndarray) -> np.ndarray:
+        """Share of each coverage bin among ``bins`` (sums to 1; zeros for no images)."""
+        counts = np.bincount(bins, minlength=len(self.bin_names))
         return counts / max(1, counts.sum())
 
     def bins(self, images) -> np.ndarray:
@@ -424,7 +423,7 @@ class QualityMeter:
 
     def shares(self, images) -> np.ndarray:
         """Share of the images in each coverage bin (sums to 1)."""
-        return self._shares_of_unit(self._prepare(images))
+        return self._shares_of_bins(self.bins(images))
 
     def report(self, images) -> dict:
         """FD, KID and (for class classifiers) the classifier score, in one dict."""
