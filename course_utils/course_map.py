@@ -36,7 +36,7 @@ LESSONS = (
     Lesson("04_dense_gan.ipynb", "Dense GAN, GAN theory, mode collapse", "Fashion-MNIST, 8-Gaussian ring",
            "≈ 10 min (measured 593 s)", "≈ 1.7–2.7 min", mixed_precision=True),
     Lesson("05_dcgan_fashion_mnist.ipynb", "DCGAN, convolution arithmetic", "Fashion-MNIST",
-           "≈ 2 h (measured 7,108 s of training: 135–149 s per epoch × 50, machine otherwise idle)",
+           "≈ 2–2.5 h (measured 8,067 s of training: 137–214 s per epoch × 50, most near 150 s)",
            "≈ 55–82 s"),
     Lesson("06_dcgan_colour.ipynb", "DCGAN on 64×64 colour images", "emoji faces / CIFAR-10 / your folder",
            "≈ 55–60 min (measured 58 min: 58–60 s per epoch alone, about 82 s with the monitors)",
@@ -57,7 +57,7 @@ LESSONS = (
            "≈ 13 min (measured 803 s, 4,000-image MNIST subset)", "≈ 100–148 s",
            mixed_precision=True),
     Lesson("11_diffusion.ipynb", "Diffusion: DDPM training, DDIM sampling", "Fashion-MNIST",
-           "≈ 56 min (measured 3,346 s: 1,887 s of training, then a 1000-step sampler on 300 images)",
+           "≈ 70 min (measured 71 min: 41 min of training, 11 min for a 1000-step sampler on 300 images)",
            "≈ 112–171 s",
            mixed_precision=True),
 )
