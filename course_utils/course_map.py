@@ -42,7 +42,7 @@ LESSONS = (
            "≈ 55–60 min (measured 56 min: 58–84 s per epoch, 68 s on average with the monitors)",
            "≈ 1–2.7 min"),
     Lesson("07_wgan.ipynb", "Wasserstein GAN: clipping and gradient penalty", "Fashion-MNIST, ring",
-           "≈ 90 min (measured: training WGAN 1,982 s, WGAN-GP 2,364 s; ring models 828 s)",
+           "≈ 90 min (measured: training WGAN 2,033 s, WGAN-GP 2,453 s; ring models 729 s)",
            "≈ 85–118 s", mixed_precision=True),
     Lesson("08_spectral_norm.ipynb", "Spectral normalisation, SN-GAN", "Fashion-MNIST",
            "≈ 1.5–2 h (estimated from 98–135 s per epoch: SN-GAN 20 epochs, layer comparison 6 × 4)",
