@@ -49,8 +49,8 @@ LESSONS = (
            "≈ 78–100 s",
            mixed_precision=True),
     Lesson("09_progressive_gan.ipynb", "Progressive growing 4→32", "Fashion-MNIST at 32×32",
-           "≈ 40–55 min (measured per stage: 4×4 1 min, 8×8 ≤ 14, 16×16 7–10, 32×32 12–17 min; "
-           "+ Adam side runs)",
+           "≈ 55 min (measured: 2,377 s of training, 21 min of it at 32×32; "
+           "four Adam side runs of about 160 s)",
            "≈ 97–114 s (640 steps)",
            mixed_precision=True),
     Lesson("10_vae.ipynb", "Autoencoders, information theory, VAE", "MNIST",
