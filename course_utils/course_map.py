@@ -51,7 +51,7 @@ LESSONS = (
     Lesson("09_progressive_gan.ipynb", "Progressive growing 4→32", "Fashion-MNIST at 32×32",
            "≈ 55 min (measured: 2,377 s of training, 21 min of it at 32×32; "
            "four Adam side runs of about 160 s)",
-           "≈ 97–114 s (640 steps)",
+           "≈ 1–2 min (640 steps; 63–114 s in CI)",
            mixed_precision=True),
     Lesson("10_vae.ipynb", "Autoencoders, information theory, VAE", "MNIST",
            "≈ 13 min (measured 803 s, 4,000-image MNIST subset)", "≈ 100–148 s",
