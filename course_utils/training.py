@@ -447,14 +447,19 @@ def index_at_budget(images_seen: list[float], images: float,
     """Which of a run's measurements (taken after ``images_seen[i]`` real images) to compare with a
     run that saw ``images``.
 
-    The first measurement taken after at least ``images`` real images, when one was taken within
-    ``factor`` times that many: the measured model is then never given the smaller budget, so a
-    run that beats it did not win by having seen more data. Otherwise (the measurements stop
-    earlier or start later) the one nearest in images. ``None`` when there are none.
+    A measurement within :data:`SAME_IMAGES_TOLERANCE` of ``images`` (either side) counts as taken
+    at that budget, as in :func:`equal_budget_verdict`: the nearest of those. Else the first
+    measurement taken after at least ``images`` real images, when one was taken within ``factor``
+    times that many: the measured model is then never given the smaller budget, so a run that
+    beats it did not win by having seen more data. Otherwise (the measurements stop earlier or
+    start later) the one nearest in images. ``None`` when there are none.
     """
     if not images_seen:
         return None
     order = range(len(images_seen))
+    same = [i for i in order if abs(images_seen[i] - images) <= SAME_IMAGES_TOLERANCE * images]
+    if same:
+        return min(same, key=lambda i: abs(images_seen[i] - images))
     at_or_after = [i for i in order if images <= images_seen[i] <= factor * images]
     if at_or_after:
         return min(at_or_after, key=lambda i: images_seen[i])
@@ -546,7 +551,9 @@ def budget_table(rows: dict[str, dict], name: str = "fd") -> str:
     for (label, row), load in zip(rows.items(), loads):
         line = (f"{label:34s}{row['images']:>11,.0f}{row['updates']:>9,.0f}"
                 f"{row['seconds']:>9,.0f}{row[name]:>8.2f}")
-        lines.append(line + (f"{load:>7.1f}" if with_load else ""))
+        if with_load:  # "–": that run did not record the load (or, untrained, had none)
+            line += f"{'–':>7s}" if math.isnan(load) else f"{load:>7.1f}"
+        lines.append(line)
     if with_load:
         lines.append(f"load: mean 1-minute load average of the machine while that run trained (this "
                      f"machine has {os.cpu_count()} cores); well above the trainer's core count, the "

@@ -333,10 +333,11 @@ def test_monitored_curve_reads_a_resumed_run_with_true_epoch_numbers(isolated):
                                                                    [6, 768, 30.0]]
 
 
-def test_point_near_never_gives_the_curves_model_the_smaller_budget():
+def test_point_near_never_gives_the_curves_model_a_clearly_smaller_budget():
     curve = [(2, 30.0), (4, 20.0), (6, 10.0)]
     assert training.point_near(curve, 1000, 4400) == (6, 10.0)   # 4,000 is nearer but fewer images
     assert training.point_near(curve, 1000, 4000) == (4, 20.0)   # exactly as many images
+    assert training.point_near(curve, 1000, 4100) == (4, 20.0)   # 2.4 % fewer: the same budget
     assert training.point_near(curve, 1000, 2500) == (4, 20.0)
     assert training.point_near(curve, 1000, 100_000) == (6, 10.0)  # the curve stops earlier: nearest
     assert training.point_near(curve, 1000, 500) == (2, 30.0)      # it starts more than 2x later
@@ -345,7 +346,10 @@ def test_point_near_never_gives_the_curves_model_the_smaller_budget():
 
 def test_index_at_budget_reads_uneven_spacing_and_a_narrower_window():
     seen = [1_000, 2_600, 2_900, 7_000]
-    assert training.index_at_budget(seen, 2_500) == 1                # first at or after, not the nearest
+    assert training.index_at_budget(seen, 1_700) == 1                # first at or after, not the nearest
+    assert training.index_at_budget(seen, 2_700) == 1                # 3.7 % fewer: the same budget
+    assert training.index_at_budget([9_900, 10_400], 10_000) == 0    # both within 5 %: the nearest
+    assert training.index_at_budget(seen, 1_020) == 0                # 2 % fewer counts as equal
     assert training.index_at_budget(seen, 4_000) == 3                # 7,000 is within 2x
     assert training.index_at_budget(seen, 4_000, factor=1.25) == 2  # not within 1.25x: the nearest
     assert training.index_at_budget([], 4_000) is None
@@ -377,7 +381,7 @@ def test_budget_near_adds_what_the_other_run_had_spent_by_then(isolated):
                                    "VAE": {"images": 1800, "updates": 14, "seconds": 3.5, "fd": 41.5}})
     assert "DCGAN after epoch 2" in table and "41.50" in table and "2,000" in table
     assert "load" in table.splitlines()[0] and table.splitlines()[1].endswith("3.0")
-    assert table.splitlines()[2].endswith("nan") and "waiting for other jobs" in table
+    assert table.splitlines()[2].endswith("–") and "waiting for other jobs" in table
     final = training.recorded_budget(folder)
     assert (final["images"], final["updates"], final["mode"]) == (4000, 40, "?")
     assert np.isnan(final["seconds"]) and final["load"] == 2.0
