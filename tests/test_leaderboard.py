@@ -50,11 +50,15 @@ def test_rows_carry_budgets_and_the_common_budget_comes_from_the_curve(tmp_path,
     # 10th epoch (600,000 images) its recorded curve says 100 / 10
     assert "3,000,000" in dcgan and "23,400" in dcgan and "75 min" in dcgan
     assert "| 4.00 |" in dcgan and "10.00 (epoch 10)" in dcgan
-    # never read at fewer images than the common budget, even when an earlier point is nearer
+    # never read at clearly fewer images than the common budget, even when an earlier point is nearer
     rows = [leaderboard.Row("a", "a", images=100.0, fd=5.0),
-            leaderboard.Row("b", "b", images=1000.0, fd=1.0, curve=[[1, 95.0, 9.0], [2, 120.0, 7.0]])]
+            leaderboard.Row("b", "b", images=1000.0, fd=1.0, curve=[[1, 94.0, 9.0], [2, 120.0, 7.0]])]
     leaderboard.fill_common_budget(rows)
     assert (rows[1].common_epoch, rows[1].fd_at_common) == (2, 7.0)
+    # but a point within 5 % of it counts as taken at that budget
+    rows[1].curve[0][1] = 99.0
+    leaderboard.fill_common_budget(rows)
+    assert (rows[1].common_epoch, rows[1].fd_at_common) == (1, 9.0)
     diffusion = next(line for line in block.splitlines() if line.startswith("| diffusion"))
     assert "600,000" in diffusion and "| 8.00 | 8.00 |" in diffusion
     dense = next(line for line in block.splitlines() if line.startswith("| dense GAN"))

@@ -161,8 +161,8 @@ def fill_common_budget(rows: list[Row]) -> float | None:
             continue
         if not row.curve or row.curve_meter != FEATURE_NET_VERSION:
             continue  # a curve measured on another meter is not on this table's scale
-        # the first measurement after at least the common budget, so no row is read at fewer
-        # images than the model that set it; else the nearest one, when it is close
+        # the nearest measurement within 5 % of the common budget, else the first one after it, so
+        # no row is read at clearly fewer images than the model that set it; else the nearest one
         index = training.index_at_budget([point[1] for point in row.curve], common, factor=1.25)
         epoch, images, value = row.curve[index]
         if math.isclose(images, common, rel_tol=0.25):
@@ -187,9 +187,10 @@ def markdown(rows: list[Row], common: float | None) -> str:
         "budget it recorded. FD: Fréchet distance on one meter (the Fashion-MNIST feature network,",
         f"version {FEATURE_NET_VERSION}), lower is better; the last column is the FD each notebook "
         "recorded while training",
-        f"at its first measurement after the common budget of {budget} real images (the fewest any",
-        "model saw), where it records a curve on the same meter. A number measured on an older meter",
-        "is marked with its version: it is on another scale, so it is not compared.",
+        f"at the common budget of {budget} real images (the fewest any model saw): its measurement",
+        "nearest that budget within 5 %, else its first one after it, where it records a curve on",
+        "the same meter. A number measured on an older meter is marked with its version: it is on",
+        "another scale, so it is not compared.",
         "",
         "| model | notebook | real images seen | updates | training time | FD | FD at common budget |",
         "|---|---|---|---|---|---|---|",
