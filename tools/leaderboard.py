@@ -161,8 +161,9 @@ def fill_common_budget(rows: list[Row]) -> float | None:
             continue
         if not row.curve or row.curve_meter != FEATURE_NET_VERSION:
             continue  # a curve measured on another meter is not on this table's scale
-        # the nearest measurement within 5 % of the common budget, else the first one after it, so
-        # no row is read at clearly fewer images than the model that set it; else the nearest one
+        # the nearest measurement within SAME_IMAGES_TOLERANCE of the common budget, else the first
+        # one after it, so no row is read at clearly fewer images than the model that set it; else
+        # the nearest one
         index = training.index_at_budget([point[1] for point in row.curve], common, factor=1.25)
         epoch, images, value = row.curve[index]
         if math.isclose(images, common, rel_tol=0.25):
@@ -181,14 +182,17 @@ def meter_name(version: int | None) -> str:
 
 def markdown(rows: list[Row], common: float | None) -> str:
     """The README block: one row per model, budgets first."""
+    from course_utils.training import SAME_IMAGES_TOLERANCE
+
     budget = f"{common:,.0f}" if common else "–"
+    tolerance = f"{SAME_IMAGES_TOLERANCE * 100:g} %"
     lines = [
         "Produced by `python tools/leaderboard.py` from each notebook's full-mode samples and the",
         "budget it recorded. FD: Fréchet distance on one meter (the Fashion-MNIST feature network,",
         f"version {FEATURE_NET_VERSION}), lower is better; the last column is the FD each notebook "
         "recorded while training",
         f"at the common budget of {budget} real images (the fewest any model saw): its measurement",
-        "nearest that budget within 5 %, else its first one after it, where it records a curve on",
+        f"nearest that budget within {tolerance}, else its first one after it, where it records a curve on",
         "the same meter. A number measured on an older meter is marked with its version: it is on",
         "another scale, so it is not compared.",
         "",
