@@ -50,7 +50,7 @@ LESSONS = (
            mixed_precision=True),
     Lesson("09_progressive_gan.ipynb", "Progressive growing 4→32", "Fashion-MNIST at 32×32",
            "≈ 55 min (measured: 2,377 s of training, 21 min of it at 32×32; "
-           "four Adam side runs of about 160 s)",
+           "four Adam side runs, one timed: 159 s)",
            "≈ 1–2 min (640 steps; 63–114 s in CI)",
            mixed_precision=True),
     Lesson("10_vae.ipynb", "Autoencoders, information theory, VAE", "MNIST",
