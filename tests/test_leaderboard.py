@@ -155,3 +155,24 @@ def test_a_final_fd_on_an_older_meter_is_not_the_common_budgets_number(tmp_path)
             leaderboard.Row("b", "b", images=1000.0, fd=1.0, curve=[[1, 100.0, 9.0]])]
     leaderboard.fill_common_budget(rows)
     assert rows[0].fd_at_common is None and rows[1].fd_at_common == 9.0
+
+
+def test_a_fashion_model_kept_in_a_subfolder_is_read_from_there(tmp_path, monkeypatch):
+    """10's main VAE is trained on MNIST; its Fashion-MNIST VAE keeps its results in fashion/."""
+    root = make_project(tmp_path, monkeypatch)
+    (root / "notebooks" / "10_vae.ipynb").write_text("{}")
+    artefacts.save_samples(np.zeros((20, 28, 28, 1), np.float32), root / "artefacts" / "10_vae")  # MNIST
+    folder = root / "artefacts" / "10_vae" / "fashion"
+    artefacts.save_samples(np.full((20, 28, 28, 1), 0.5, np.float32), folder)
+    artefacts.write_metrics(folder, {"fd": 1.0, "dataset": "fashion_mnist", "images_seen": 898_560,
+                                     "updates": 7_020, "train_seconds": 600, "epochs": 15,
+                                     "fd_curve": [[5, 299_520, 20.0], [15, 898_560, 15.0]]})
+    leaderboard.main([], root=root, fd_of=fake_fd)
+    vae = next(line for line in (root / "README.md").read_text().splitlines() if line.startswith("| VAE"))
+    # 0.5 saved as the uint8 pixel 191, read back as 191 / 127.5 - 1; no point of its curve lies within 25 %
+    # of the common budget (11's 600,000 images), so that column stays empty
+    assert "898,560" in vae and "7,020" in vae and "10 min" in vae
+    assert vae.endswith(f"| {fake_fd(np.array([191 / 127.5 - 1])):.2f} | – |")
+    # without the subfolder the notebook is not yet run, even though its MNIST samples exist
+    shutil.rmtree(folder)
+    assert leaderboard.measure(root, "10_vae", fake_fd).problem == "not yet run in full mode"

@@ -43,8 +43,18 @@ MODELS = {
     "07_wgan": "WGAN-GP",
     "08_spectral_norm": "SN-GAN",
     "09_progressive_gan": "progressive GAN (32×32)",
+    "10_vae": "VAE (section 8)",
     "11_diffusion": "diffusion (DDIM 50)",
 }
+
+#: Where a notebook keeps its Fashion-MNIST model's samples and metrics when its main model is
+#: trained on another data set (10's VAE: MNIST, with a Fashion-MNIST VAE in section 8).
+SUBFOLDERS = {"10_vae": "fashion"}
+
+
+def artefact_folder(root: Path, stem: str) -> Path:
+    """The folder holding ``stem``'s Fashion-MNIST ``samples.npz`` and ``metrics.json``."""
+    return root / "artefacts" / stem / SUBFOLDERS.get(stem, "")
 
 
 @dataclass
@@ -111,7 +121,7 @@ def measure(root: Path, stem: str, fd_of: Callable) -> Row:
     from course_utils import training
 
     row = Row(stem, MODELS[stem])
-    folder = root / "artefacts" / stem
+    folder = artefact_folder(root, stem)
     metrics = read_json(folder / "metrics.json") or {}
     samples = folder / "samples.npz"
     if not samples.is_file() or not metrics:
@@ -237,7 +247,7 @@ def main(argv: list[str] | None = None, root: Path = ROOT, fd_of: Callable | Non
                         help="report only; exit 1 when README.md would change")
     args = parser.parse_args(argv)
     present = [stem for stem in MODELS if (root / "notebooks" / f"{stem}.ipynb").is_file()]
-    has_samples = any((root / "artefacts" / stem / "samples.npz").is_file() for stem in present)
+    has_samples = any((artefact_folder(root, stem) / "samples.npz").is_file() for stem in present)
     fd_of = fd_of or (fashion_meter_fd() if has_samples else (lambda images: float("nan")))
     readme = root / "README.md"
     current = readme.read_text(encoding="utf-8")
