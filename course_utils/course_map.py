@@ -55,7 +55,7 @@ LESSONS = (
            "≈ 1–2 min (640 steps; 63–114 s in CI)",
            mixed_precision=True),
     Lesson("10_vae.ipynb", "Autoencoders, information theory, VAE", "MNIST",
-           "≈ 13 min (measured 803 s, 4,000-image MNIST subset)", "≈ 100–148 s",
+           "≈ 13.5 min (measured 809 s, 4,000-image MNIST subset)", "≈ 100–148 s",
            mixed_precision=True),
     Lesson("11_diffusion.ipynb", "Diffusion: DDPM training, DDIM sampling", "Fashion-MNIST",
            "≈ 70 min (measured 71 min: 41 min of training, 11 min for a 1000-step sampler on 300 images)",
